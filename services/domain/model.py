@@ -1,0 +1,102 @@
+"""Value types shared by the core and its shells."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+# Deterministic event ids: re-deciding the same submission yields the same id, so a duplicate
+# that slipped past every other guard is still recognisable downstream.
+EVENT_ID_NAMESPACE = uuid.UUID("6f1d3c52-7a0e-4c1b-9a55-2b0d51f0e1a7")
+
+
+@dataclass(frozen=True, slots=True)
+class Submission:
+    """What an agency asks the exchange to record. The emitter is stamped by the door it came in by."""
+
+    submission_id: str
+    case_id: str
+    event_type: str
+    emitter_agency_code: str
+    occurred_at: datetime
+    submitted_at: datetime
+    admin_unit_code: str
+    actor_pseudonym: str
+    payload: dict[str, Any]
+    door: str = "gateway"
+    expected_version: int | None = None
+    legal_basis: str | None = None
+    subject_person_ref: str | None = None
+    consent_ref: str | None = None
+    correlation_id: str | None = None
+    causation_id: str | None = None
+    sealed_personal_data: dict[str, Any] | None = None
+
+    def event_id(self) -> str:
+        return str(uuid.uuid5(EVENT_ID_NAMESPACE, f"{self.case_id}\x1f{self.submission_id}"))
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """Why a submission was refused, in words an officer understands (Vietnamese first)."""
+
+    code: str
+    message_vi: str
+    message_en: str
+    field: str | None = None
+    expected_version: int | None = None
+    actual_version: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """The first outcome of a submission id: either the event it produced or the refusal."""
+
+    accepted: bool
+    event_id: str | None = None
+    case_version: int | None = None
+    refusal_code: str | None = None
+
+
+@dataclass(slots=True)
+class Referral:
+    referral_id: str
+    to_agency_code: str
+    status: str = "sent"
+
+
+@dataclass(slots=True)
+class CaseState:
+    """Everything the decider needs to judge the next submission for one case."""
+
+    case_id: str
+    version: int = 0
+    last_hash: str | None = None
+    status: str | None = None
+    closed: bool = False
+    person_ref: str | None = None
+    admin_unit_code: str | None = None
+    opened_by: str | None = None
+    referrals: dict[str, Referral] = field(default_factory=dict)
+    outcomes: dict[str, Outcome] = field(default_factory=dict)
+
+    @property
+    def exists(self) -> bool:
+        return self.version > 0
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """Exactly one of: a new event (as an Avro-shaped dict), a refusal, or a duplicate's first outcome."""
+
+    event: dict[str, Any] | None = None
+    data: bytes | None = None  # the event's single-object-encoded bytes, as they go on the log
+    event_hash: str | None = None  # sha256 of `data`: the next event of the case chains to it
+    refusal: Refusal | None = None
+    duplicate_of: Outcome | None = None
+
+    @property
+    def is_duplicate(self) -> bool:
+        return self.duplicate_of is not None

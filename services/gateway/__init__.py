@@ -1,0 +1,1 @@
+"""The HTTP doors in: submissions (write) and the read API, the same in both runtimes."""

@@ -1,0 +1,1 @@
+"""The shells around the core: the embedded runtime (SQLite log) and the Kafka runtime (faust)."""

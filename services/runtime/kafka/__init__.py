@@ -1,0 +1,1 @@
+"""The Kafka runtime: kafka-python producers (idempotent) and faust-streaming workers."""

@@ -1,0 +1,103 @@
+"""The decider worker: one writer per partition of the submissions topic (faust agent).
+
+Per batch: decide each submission against its case state, send the event (with case version and the
+previous event's hash) or the rejection to the same partition of the events or rejections topic,
+flush, and only then let faust acknowledge the batch. A send that cannot be delivered stops the
+process before the offsets move, so the batch is decided again after restart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from datetime import UTC, datetime
+
+from lienthong.agencies import Registry, default_registry
+from lienthong.config import Settings
+from lienthong.domain import CaseState, decide, evolve, evolve_rejection
+from lienthong.infra.kafka.topics import EVENTS, REJECTIONS, SUBMISSIONS, agency_rejections_topic
+from lienthong.runtime.kafka.clients import faust_app, producer
+from lienthong.runtime.kafka.partition_state import PartitionStates
+from lienthong.runtime.records import decode_submission, encode_rejection
+from lienthong.schemas import SchemaError, decode
+
+log = logging.getLogger(__name__)
+APP_ID = "lienthong-decider"
+BATCH = 500
+
+
+class Decider:
+    """The synchronous part, run in a worker thread so the event loop keeps heartbeating."""
+
+    def __init__(self, settings: Settings, registry: Registry | None = None) -> None:
+        self.registry = registry or default_registry()
+        self.states = PartitionStates(settings)
+        self.producer = producer(settings)
+
+    def process(self, batch: list[tuple[int, bytes]]) -> None:
+        for partition, value in batch:
+            try:
+                sub = decode_submission(value)
+            except SchemaError:
+                # Only the exchange's own doors write here; an undecodable record is a defect, kept visible.
+                log.error("undecodable submission on partition %d left undecided", partition, exc_info=True)
+                continue
+            cases = self.states.cases(partition)
+            state = cases.get(sub.case_id) or cases.setdefault(sub.case_id, CaseState(sub.case_id))
+            now = datetime.now(UTC)
+            decision = decide(state, sub, registry=self.registry, recorded_at=now)
+            key = sub.case_id.encode()
+            if decision.duplicate_of is not None:
+                continue
+            if decision.refusal is not None:
+                self.producer.send(REJECTIONS, key=key, value=encode_rejection(sub, decision.refusal, now),
+                                   partition=partition)
+                evolve_rejection(state, sub.submission_id, decision.refusal)
+            else:
+                self.producer.send(EVENTS, key=key, value=decision.data, partition=partition,
+                                   headers=[("event_type", sub.event_type.encode()),
+                                            ("event_id", decision.event["envelope"]["event_id"].encode())])
+                evolve(state, decision.event, decision.event_hash)
+        self._flush_or_die()
+
+    def route_rejections(self, values: list[bytes]) -> None:
+        """Copy each rejection to the submitting agency's own topic (its ACL lets it read only that)."""
+        for value in values:
+            record = decode(value).record
+            self.producer.send(agency_rejections_topic(record["emitter_agency_code"]),
+                               key=record["submission_id"].encode(), value=value)
+        self._flush_or_die()
+
+    def _flush_or_die(self) -> None:
+        try:
+            self.producer.flush()
+        except Exception:
+            log.critical("could not deliver decisions; stopping before offsets are committed", exc_info=True)
+            os._exit(70)
+
+
+def build(settings: Settings):
+    app = faust_app(APP_ID, settings)
+    decider = Decider(settings)
+    submissions = app.topic(SUBMISSIONS, partitions=settings.partitions)
+    rejections = app.topic(REJECTIONS, partitions=settings.partitions)
+
+    @app.agent(submissions)
+    async def decide_submissions(stream):
+        loop = asyncio.get_running_loop()
+        async for events in stream.take_events(BATCH, within=0.05):
+            batch = [(e.message.partition, e.value) for e in events]
+            await loop.run_in_executor(None, decider.process, batch)
+
+    @app.agent(rejections)
+    async def route_rejections(stream):
+        loop = asyncio.get_running_loop()
+        async for events in stream.take_events(BATCH, within=0.2):
+            await loop.run_in_executor(None, decider.route_rejections, [e.value for e in events])
+
+    @app.on_partitions_revoked.connect
+    async def forget(app_, revoked, **kwargs) -> None:
+        decider.states.drop({tp.partition for tp in revoked if tp.topic == SUBMISSIONS})
+
+    return app

@@ -1,0 +1,75 @@
+"""Decider state per partition, rebuilt from the log itself (events + rejections) on first use.
+
+The log, not a changelog, is the decider's memory: whatever reached the events or rejections topic
+before a crash is found again here, so a redelivered submission is recognised as already decided and
+nothing is published twice; whatever did not reach it is decided again, so nothing is lost.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+
+from kafka import TopicPartition
+
+from lienthong.config import Settings
+from lienthong.domain import CaseState, evolve
+from lienthong.domain.model import Outcome
+from lienthong.infra.kafka.topics import EVENTS, REJECTIONS
+from lienthong.runtime.kafka.clients import reader
+from lienthong.schemas import decode
+
+log = logging.getLogger(__name__)
+
+
+class PartitionStates:
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._lock = threading.Lock()
+        self._states: dict[int, dict[str, CaseState]] = {}
+
+    def cases(self, partition: int) -> dict[str, CaseState]:
+        with self._lock:
+            cases = self._states.get(partition)
+        if cases is None:
+            cases = replay_partition(self._settings, partition)
+            with self._lock:
+                self._states[partition] = cases
+        return cases
+
+    def drop(self, partitions: set[int]) -> None:
+        """Forget partitions this worker no longer owns; they are rebuilt if they come back."""
+        with self._lock:
+            for p in partitions:
+                self._states.pop(p, None)
+
+
+def replay_partition(settings: Settings, partition: int) -> dict[str, CaseState]:
+    consumer = reader(settings)
+    try:
+        tps = [TopicPartition(EVENTS, partition), TopicPartition(REJECTIONS, partition)]
+        consumer.assign(tps)
+        consumer.seek_to_beginning(*tps)
+        ends = consumer.end_offsets(tps)
+        cases: dict[str, CaseState] = {}
+        count = 0
+        while any(consumer.position(tp) < ends[tp] for tp in tps):
+            for tp, records in consumer.poll(timeout_ms=500, max_records=5000).items():
+                for rec in records:
+                    if rec.offset >= ends[tp]:
+                        continue
+                    record = decode(rec.value).record
+                    if tp.topic == EVENTS:
+                        case_id = record["envelope"]["case_id"]
+                        state = cases.setdefault(case_id, CaseState(case_id))
+                        evolve(state, record, hashlib.sha256(rec.value).hexdigest())
+                    else:
+                        state = cases.setdefault(record["case_id"], CaseState(record["case_id"]))
+                        state.outcomes.setdefault(record["submission_id"],
+                                                  Outcome(False, refusal_code=record["code"]))
+                    count += 1
+        log.info("decider state for partition %d rebuilt from %d records (%d cases)", partition, count, len(cases))
+        return cases
+    finally:
+        consumer.close()

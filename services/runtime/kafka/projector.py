@@ -1,0 +1,55 @@
+"""The projector worker (faust): applies batches of events and rejections to the SQL read models.
+
+Each batch commits with its checkpoint in one transaction (projections.runner), so the faust group
+offset only ever trails the checkpoint; facts at or below it are skipped on redelivery. The group id
+carries the read-model database's generation, so a fresh database replays the log from the start.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+from lienthong.config import Settings
+from lienthong.infra.kafka.topics import EVENTS, REJECTIONS
+from lienthong.projections.facts import EVENT, REJECTION, Fact
+from lienthong.projections.runner import Projector
+from lienthong.runtime.kafka.clients import faust_app
+from lienthong.schemas import decode
+from lienthong.store import make_engine
+
+log = logging.getLogger(__name__)
+BATCH = 1000
+
+
+def apply_with_retry(projector: Projector, facts: list[Fact]) -> None:
+    """A read-model database that is down delays the batch; it never lets faust ack it unapplied."""
+    delay = 0.5
+    while True:
+        try:
+            projector.apply(facts)
+            return
+        except Exception:
+            log.exception("read-model write failed; retrying in %.1fs", delay)
+            time.sleep(delay)
+            delay = min(delay * 2, 30)
+
+
+def build(settings: Settings):
+    projector = Projector(make_engine(settings.database_url))
+    app = faust_app(f"lienthong-projector-{projector.generation[:12]}", settings)
+    log_topics = app.topic(EVENTS, REJECTIONS, partitions=settings.partitions)
+
+    @app.agent(log_topics)
+    async def project(stream):
+        loop = asyncio.get_running_loop()
+        async for events in stream.take_events(BATCH, within=0.1):
+            facts = [
+                Fact(e.message.topic, e.message.partition, e.message.offset,
+                     EVENT if e.message.topic == EVENTS else REJECTION, decode(e.value).record)
+                for e in events
+            ]
+            await loop.run_in_executor(None, apply_with_retry, projector, facts)
+
+    return app
