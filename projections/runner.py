@@ -10,13 +10,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import Connection, Engine, Table, select
-from sqlalchemy.dialects import postgresql, sqlite
-
 from lienthong.projections import tables as t
 from lienthong.projections.facts import Fact
 from lienthong.projections.rows import RowSet
 from lienthong.projections.views import View, default_views
+from sqlalchemy import Connection, Engine, Table, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 
 class Projector:
@@ -29,8 +28,9 @@ class Projector:
 
     def _generation(self) -> str:
         with self.engine.begin() as conn:
-            found = conn.execute(select(t.projector_meta.c.generation)
-                                 .where(t.projector_meta.c.projector == self.name)).scalar()
+            found = conn.execute(
+                select(t.projector_meta.c.generation).where(t.projector_meta.c.projector == self.name)
+            ).scalar()
             if found is None:
                 found = uuid.uuid4().hex
                 conn.execute(t.projector_meta.insert().values(projector=self.name, generation=found))
@@ -60,9 +60,14 @@ class Projector:
             for f in fresh:
                 key = (f.source, f.partition)
                 positions[key] = max(positions.get(key, -1), f.offset)
-            _upsert(conn, t.checkpoints, [
-                {"projector": self.name, "source": s, "partition": p, "offset": o}
-                for (s, p), o in positions.items()])
+            _upsert(
+                conn,
+                t.checkpoints,
+                [
+                    {"projector": self.name, "source": s, "partition": p, "offset": o}
+                    for (s, p), o in positions.items()
+                ],
+            )
         return len(fresh)
 
     def reset(self) -> None:

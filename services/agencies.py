@@ -57,14 +57,18 @@ class Registry:
 
     @classmethod
     def load(cls, path: Path | None = None) -> Registry:
-        text = path.read_text("utf-8") if path else resources.files("lienthong").joinpath(
-            "data/agencies.json"
-        ).read_text("utf-8")
+        text = (
+            path.read_text("utf-8")
+            if path
+            else resources.files("lienthong").joinpath("data/agencies.json").read_text("utf-8")
+        )
         rows = json.loads(text)["agencies"]
         agencies = [Agency(**row) for row in rows]
         for agency in agencies:
             if agency.jurisdiction != places.NATIONAL and places.unit(agency.jurisdiction) is None:
-                raise ValueError(f"agency {agency.code}: jurisdiction {agency.jurisdiction!r} is not a known unit")
+                raise ValueError(
+                    f"agency {agency.code}: jurisdiction {agency.jurisdiction!r} is not a known unit"
+                )
         return cls(agencies)
 
 

@@ -29,8 +29,14 @@ class VerifyReport:
         return not self.problems
 
     def as_dict(self) -> dict[str, object]:
-        return {"ok": self.ok, "events": self.events, "cases": self.cases, "log_digest": self.digest,
-                "problems": self.problems[:MAX_REPORTED], "problem_count": len(self.problems)}
+        return {
+            "ok": self.ok,
+            "events": self.events,
+            "cases": self.cases,
+            "log_digest": self.digest,
+            "problems": self.problems[:MAX_REPORTED],
+            "problem_count": len(self.problems),
+        }
 
 
 def verify_log(stored: Iterable[Stored]) -> VerifyReport:
@@ -49,11 +55,15 @@ def verify_log(stored: Iterable[Stored]) -> VerifyReport:
         case_id = env["case_id"]
         version, prev_hash = heads.get(case_id, (0, None))
         if env["case_version"] != version + 1:
-            report.problems.append(f"position {item.position}: case {case_id} version {env['case_version']} "
-                                   f"follows version {version}")
+            report.problems.append(
+                f"position {item.position}: case {case_id} version {env['case_version']} "
+                f"follows version {version}"
+            )
         if env["prev_event_hash"] != prev_hash:
-            report.problems.append(f"position {item.position}: case {case_id} version {env['case_version']} "
-                                   f"does not chain to the previous event's hash")
+            report.problems.append(
+                f"position {item.position}: case {case_id} version {env['case_version']} "
+                f"does not chain to the previous event's hash"
+            )
         heads[case_id] = (env["case_version"], event_hash)
     report.cases = len(heads)
     report.digest = digest.hexdigest()

@@ -7,7 +7,6 @@ import logging
 import sys
 
 import click
-
 from lienthong.config import Settings
 from lienthong.infra.kafka.cli import kafka
 from lienthong.infra.postgres.cli import postgres
@@ -17,8 +16,10 @@ from lienthong.infra.postgres.cli import postgres
 @click.option("-v", "--verbose", is_flag=True, help="Log at INFO level.")
 def main(verbose: bool) -> None:
     """Liên thông: sàn trao đổi liên ngành về nạn nhân mua bán người / the inter-agency exchange."""
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
 
 
 main.add_command(kafka)
@@ -27,7 +28,6 @@ main.add_command(postgres)
 
 def _serve(settings: Settings, host: str | None, port: int | None) -> None:
     import uvicorn
-
     from lienthong.gateway.app import create_app
     from lienthong.wiring import build_services
 
@@ -41,8 +41,10 @@ def _serve(settings: Settings, host: str | None, port: int | None) -> None:
 def serve(host: str | None, port: int | None) -> None:
     """HTTP API. With no broker configured: decider and projections in this process over SQLite."""
     settings = Settings()
-    click.echo(f"lienthong: {'embedded (SQLite log)' if settings.embedded else 'Kafka'} runtime, "
-               f"http://{host or settings.http_host}:{port or settings.http_port}")
+    click.echo(
+        f"lienthong: {'embedded (SQLite log)' if settings.embedded else 'Kafka'} runtime, "
+        f"http://{host or settings.http_host}:{port or settings.http_port}"
+    )
     _serve(settings, host, port)
 
 
@@ -168,4 +170,3 @@ def erase_person(person_ref: str) -> None:
 
 if __name__ == "__main__":  # pragma: no cover
     main(sys.argv[1:])
-

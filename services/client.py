@@ -13,15 +13,27 @@ class SubmissionError(RuntimeError):
 
 
 class Client:
-    def __init__(self, base_url: str, api_key: str, *, timeout: float = 30.0,
-                 transport: httpx.BaseTransport | None = None) -> None:
-        self._http = httpx.Client(base_url=base_url, timeout=timeout, transport=transport,
-                                  headers={"Authorization": f"Bearer {api_key}"})
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str,
+        *,
+        timeout: float = 30.0,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self._http = httpx.Client(
+            base_url=base_url,
+            timeout=timeout,
+            transport=transport,
+            headers={"Authorization": f"Bearer {api_key}"},
+        )
 
     def submit(self, submission: dict[str, Any], *, wait: float = 30.0) -> dict[str, Any]:
         """Submit and return the outcome; with `wait` > 0, poll until the exchange has decided."""
         response = self._http.post("/v1/submissions", json=submission)
-        if response.status_code in (400, 401, 403) or (response.status_code == 422 and "detail" in response.json()):
+        if response.status_code in (400, 401, 403) or (
+            response.status_code == 422 and "detail" in response.json()
+        ):
             raise SubmissionError(f"{response.status_code}: {response.text}")
         outcome = response.json()
         deadline = time.monotonic() + wait

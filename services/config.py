@@ -29,6 +29,7 @@ class Settings:
     eventlog_url_override: str | None = field(default_factory=lambda: _env("LIENTHONG_EVENTLOG_URL"))
     keystore_url_override: str | None = field(default_factory=lambda: _env("LIENTHONG_KEYSTORE_URL"))
     master_key: str | None = field(default_factory=lambda: _env("LIENTHONG_MASTER_KEY"))
+    agency_keys: str | None = field(default_factory=lambda: _env("LIENTHONG_AGENCY_KEYS"))
     http_host: str = field(default_factory=lambda: _env("LIENTHONG_HTTP_HOST", "127.0.0.1"))
     http_port: int = field(default_factory=lambda: int(_env("LIENTHONG_HTTP_PORT", "8000")))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import threading
@@ -12,7 +13,6 @@ from pathlib import Path
 import click
 import httpx
 import uvicorn
-
 from lienthong.client import Client
 from lienthong.config import Settings
 from lienthong.gateway.app import create_app
@@ -22,8 +22,9 @@ from lienthong.wiring import build_services
 
 def start_server(settings: Settings, port: int) -> tuple[uvicorn.Server, threading.Thread, str]:
     services = build_services(settings)
-    server = uvicorn.Server(uvicorn.Config(create_app(services), host=settings.http_host, port=port,
-                                           log_level="warning"))
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(services), host=settings.http_host, port=port, log_level="warning")
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     url = f"http://{settings.http_host}:{port}"
@@ -65,25 +66,31 @@ def run_demo(settings: Settings, *, cases: int, seed: int, keep_serving: bool, p
         tally[outcome["status"]] += 1
         if outcome["status"] == "rejected" and example is None:
             example = outcome["rejection"]
-    click.echo(f"\nĐã gửi / submitted: {sum(tally.values())}  chấp nhận / accepted: {tally['accepted']}  "
-               f"từ chối / rejected: {tally['rejected']}")
+    click.echo(
+        f"\nĐã gửi / submitted: {sum(tally.values())}  chấp nhận / accepted: {tally['accepted']}  "
+        f"từ chối / rejected: {tally['rejected']}"
+    )
     if example:
         click.echo(f"  Ví dụ từ chối: {example['message_vi']}\n  Example refusal: {example['message_en']}")
     health = next(code for code in keys if code.startswith("SYT-48"))
     caseload = clients.setdefault(health, Client(url, keys[health])).get("/v1/views/commune-caseload")
     click.echo("\nSở Y tế Đà Nẵng — số hồ sơ theo xã / caseload by commune:")
-    click.echo(f"  {'xã/unit':8} {'mở/open':>8} {'đóng/closed':>12} {'người/persons':>14} {'nạn nhân/victims':>17}")
+    click.echo(
+        f"  {'xã/unit':8} {'mở/open':>8} {'đóng/closed':>12} {'người/persons':>14} {'nạn nhân/victims':>17}"
+    )
     for row in caseload:
-        click.echo(f"  {row['unit_code']:8} {row['open_cases']:>8} {row['closed_cases']:>12} "
-                   f"{row['persons']:>14} {row['identified_victims']:>17}")
+        click.echo(
+            f"  {row['unit_code']:8} {row['open_cases']:>8} {row['closed_cases']:>12} "
+            f"{row['persons']:>14} {row['identified_victims']:>17}"
+        )
     for client in clients.values():
         client.close()
     if keep_serving:
-        click.echo(f"\nĐang phục vụ / serving {url}  (API docs: {url}/docs; "
-                   f"agency keys: {settings.data_dir / 'demo-keys.json'}). Ctrl-C to stop.")
-        try:
+        click.echo(
+            f"\nĐang phục vụ / serving {url}  (API docs: {url}/docs; "
+            f"agency keys: {settings.data_dir / 'demo-keys.json'}). Ctrl-C to stop."
+        )
+        with contextlib.suppress(KeyboardInterrupt):
             thread.join()
-        except KeyboardInterrupt:
-            pass
     server.should_exit = True
     thread.join(timeout=10)

@@ -13,15 +13,18 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from faker import Faker
-
 from lienthong.agencies import Registry, default_registry
 from lienthong.places import province_of
 
 Submission = tuple[str, dict[str, Any]]  # (agency code that submits, submission body)
 
 
-def cases(count: int, seed: int = 7, registry: Registry | None = None,
-          start: datetime = datetime(2026, 1, 5, 1, 30, tzinfo=UTC)) -> Iterator[Submission]:
+def cases(
+    count: int,
+    seed: int = 7,
+    registry: Registry | None = None,
+    start: datetime = datetime(2026, 1, 5, 1, 30, tzinfo=UTC),
+) -> Iterator[Submission]:
     """Yield submissions for `count` cases in the order the agencies would send them."""
     registry = registry or default_registry()
     rng = random.Random(seed)
@@ -43,65 +46,172 @@ def cases(count: int, seed: int = 7, registry: Registry | None = None,
             "phone": fake.phone_number(),
         }
 
-        def sub(agency: str, event_type: str, payload: dict[str, Any], at: datetime, **extra: Any) -> Submission:
-            body = {"submission_id": ids.uuid(), "case_id": case_id, "event_type": event_type,
-                    "occurred_at": at.isoformat(), "admin_unit_code": extra.pop("unit", commune),
-                    "actor": f"can-bo-{rng.randint(1, 40):02d}", "payload": payload, **extra}
+        def sub(
+            agency: str,
+            event_type: str,
+            payload: dict[str, Any],
+            at: datetime,
+            case_id: str = case_id,
+            commune: str = commune,
+            **extra: Any,
+        ) -> Submission:
+            body = {
+                "submission_id": ids.uuid(),
+                "case_id": case_id,
+                "event_type": event_type,
+                "occurred_at": at.isoformat(),
+                "admin_unit_code": extra.pop("unit", commune),
+                "actor": f"can-bo-{rng.randint(1, 40):02d}",
+                "payload": payload,
+                **extra,
+            }
             return agency, body
 
-        yield sub(commune_agency.code, "PersonReported", {
-            "report_place_code": commune, "representative_flag": False, "sex": sex,
-            "birth_year": rng.randint(1975, 2009), "nationality": "VN", "accompanying_minor_refs": []},
-            t, personal_data=person)
-        yield sub(f"SYT-{province}", "ReceptionRegistered", {
-            "reception_type": rng.choice(["self_return", "rescued", "handed_over"]),
-            "receiving_agency_code": f"SYT-{province}", "immediate_needs": ["food", "shelter"],
-            "sex": sex}, t + timedelta(hours=3))
+        yield sub(
+            commune_agency.code,
+            "PersonReported",
+            {
+                "report_place_code": commune,
+                "representative_flag": False,
+                "sex": sex,
+                "birth_year": rng.randint(1975, 2009),
+                "nationality": "VN",
+                "accompanying_minor_refs": [],
+            },
+            t,
+            personal_data=person,
+        )
+        yield sub(
+            f"SYT-{province}",
+            "ReceptionRegistered",
+            {
+                "reception_type": rng.choice(["self_return", "rescued", "handed_over"]),
+                "receiving_agency_code": f"SYT-{province}",
+                "immediate_needs": ["food", "shelter"],
+                "sex": sex,
+            },
+            t + timedelta(hours=3),
+        )
         if rng.random() < 0.25:  # a certificate sent too early: refused, then sent again in time
-            yield sub(f"CA-TINH-{province}", "VictimCertificateIssued", _certificate(ids, province, t),
-                      t + timedelta(hours=5), unit=province)
-        yield sub(f"SYT-{province}", "VerificationRequested", {
-            "to_agency_code": f"CA-TINH-{province}", "question_codes": ["identity", "nationality"],
-            "due_at": (t + timedelta(days=3)).isoformat()}, t + timedelta(hours=6), unit=province)
-        yield sub(f"CA-TINH-{province}", "InitialVerificationCompleted", {
-            "result": "grounds_found", "evidence_source_codes": ["ND62-A5-1"],
-            "co_verifier_agency_code": f"SYT-{province}"}, t + timedelta(days=2), unit=province)
+            yield sub(
+                f"CA-TINH-{province}",
+                "VictimCertificateIssued",
+                _certificate(ids, province, t),
+                t + timedelta(hours=5),
+                unit=province,
+            )
+        yield sub(
+            f"SYT-{province}",
+            "VerificationRequested",
+            {
+                "to_agency_code": f"CA-TINH-{province}",
+                "question_codes": ["identity", "nationality"],
+                "due_at": (t + timedelta(days=3)).isoformat(),
+            },
+            t + timedelta(hours=6),
+            unit=province,
+        )
+        yield sub(
+            f"CA-TINH-{province}",
+            "InitialVerificationCompleted",
+            {
+                "result": "grounds_found",
+                "evidence_source_codes": ["ND62-A5-1"],
+                "co_verifier_agency_code": f"SYT-{province}",
+            },
+            t + timedelta(days=2),
+            unit=province,
+        )
         victim = rng.random() < 0.85
-        yield sub(f"CA-TINH-{province}", "VictimStatusDetermined", {
-            "status": "victim" if victim else "not_victim", "decision_org": f"CA-TINH-{province}",
-            "decision_no": f"{rng.randint(1, 999)}/QĐ-CAT", "decision_date": (t + timedelta(days=3)).date().isoformat(),
-            "exploitation_types": rng.sample(["sexual", "labour", "forced_marriage", "organ_removal"], 1),
-            "destination_country": rng.choice(["CN", "KH", "LA", "MY", None]), "control_methods": []},
-            t + timedelta(days=3), unit=province)
+        yield sub(
+            f"CA-TINH-{province}",
+            "VictimStatusDetermined",
+            {
+                "status": "victim" if victim else "not_victim",
+                "decision_org": f"CA-TINH-{province}",
+                "decision_no": f"{rng.randint(1, 999)}/QĐ-CAT",
+                "decision_date": (t + timedelta(days=3)).date().isoformat(),
+                "exploitation_types": rng.sample(["sexual", "labour", "forced_marriage", "organ_removal"], 1),
+                "destination_country": rng.choice(["CN", "KH", "LA", "MY", None]),
+                "control_methods": [],
+            },
+            t + timedelta(days=3),
+            unit=province,
+        )
         if not victim:
-            yield sub(f"SYT-{province}", "CaseClosed", {"reason": "not_victim"}, t + timedelta(days=4),
-                      unit=province)
+            yield sub(
+                f"SYT-{province}",
+                "CaseClosed",
+                {"reason": "not_victim"},
+                t + timedelta(days=4),
+                unit=province,
+            )
             continue
-        yield sub(f"CA-TINH-{province}", "VictimCertificateIssued", _certificate(ids, province, t),
-                  t + timedelta(days=3, hours=2), unit=province)
-        yield sub(f"TTCTXH-{province}", "EssentialNeedsProvided", {
-            "items": [{"item_code": "meal_day", "quantity": 30, "unit": "day"}],
-            "amount_vnd": 30 * 40_000, "rate_ref": f"RATE-{province}-2026"}, t + timedelta(days=4),
-            unit=province)
-        yield sub(f"SYT-{province}", "SupportPaid", {
-            "support_type": "initial_hardship", "amount_vnd": 1_500_000, "rate_table_id": f"RATE-{province}-2026",
-            "budget_source": "provincial_budget", "voucher_no": f"PC-{rng.randint(100, 999)}"},
-            t + timedelta(days=10), unit=province)
+        yield sub(
+            f"CA-TINH-{province}",
+            "VictimCertificateIssued",
+            _certificate(ids, province, t),
+            t + timedelta(days=3, hours=2),
+            unit=province,
+        )
+        yield sub(
+            f"TTCTXH-{province}",
+            "EssentialNeedsProvided",
+            {
+                "items": [{"item_code": "meal_day", "quantity": 30, "unit": "day"}],
+                "amount_vnd": 30 * 40_000,
+                "rate_ref": f"RATE-{province}-2026",
+            },
+            t + timedelta(days=4),
+            unit=province,
+        )
+        yield sub(
+            f"SYT-{province}",
+            "SupportPaid",
+            {
+                "support_type": "initial_hardship",
+                "amount_vnd": 1_500_000,
+                "rate_table_id": f"RATE-{province}-2026",
+                "budget_source": "provincial_budget",
+                "voucher_no": f"PC-{rng.randint(100, 999)}",
+            },
+            t + timedelta(days=10),
+            unit=province,
+        )
         referral_id = ids.uuid()
-        yield sub(f"SYT-{province}", "ReferralSent", {
-            "referral_id": referral_id, "to_agency_code": commune_agency.code, "reason_code": "return_home",
-            "service_type": "reintegration", "consent_ref": f"CONSENT-{ids.hex(6)}"},
-            t + timedelta(days=12), unit=province)
-        yield sub(commune_agency.code, "ReferralAccepted", {"referral_id": referral_id},
-                  t + timedelta(days=13))
+        yield sub(
+            f"SYT-{province}",
+            "ReferralSent",
+            {
+                "referral_id": referral_id,
+                "to_agency_code": commune_agency.code,
+                "reason_code": "return_home",
+                "service_type": "reintegration",
+                "consent_ref": f"CONSENT-{ids.hex(6)}",
+            },
+            t + timedelta(days=12),
+            unit=province,
+        )
+        yield sub(
+            commune_agency.code, "ReferralAccepted", {"referral_id": referral_id}, t + timedelta(days=13)
+        )
         if rng.random() < 0.3:
-            yield sub(f"SYT-{province}", "CaseClosed", {"reason": "reintegrated"}, t + timedelta(days=40),
-                      unit=province)
+            yield sub(
+                f"SYT-{province}",
+                "CaseClosed",
+                {"reason": "reintegrated"},
+                t + timedelta(days=40),
+                unit=province,
+            )
 
 
 def _certificate(ids: _Ids, province: str, t: datetime) -> dict[str, Any]:
-    return {"certificate_no": f"GXN-{ids.hex(6).upper()}", "issuer_agency_code": f"CA-TINH-{province}",
-            "issue_date": (t + timedelta(days=3)).date().isoformat(), "document_type": "certificate"}
+    return {
+        "certificate_no": f"GXN-{ids.hex(6).upper()}",
+        "issuer_agency_code": f"CA-TINH-{province}",
+        "issue_date": (t + timedelta(days=3)).date().isoformat(),
+        "document_type": "certificate",
+    }
 
 
 def _province(commune: str) -> str:

@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from sqlalchemy import Engine
-
 from lienthong.agencies import Registry, default_registry
 from lienthong.config import Settings
 from lienthong.domain import Submission
@@ -14,6 +12,7 @@ from lienthong.gateway.credentials import Credentials
 from lienthong.privacy.keystore import KeyStore, load_master_key
 from lienthong.projections.runner import Projector
 from lienthong.store import make_engine
+from sqlalchemy import Engine
 
 
 class Backend(Protocol):
@@ -44,13 +43,18 @@ def build_credentials(settings: Settings) -> Credentials:
 def build_services(settings: Settings) -> Services:
     registry = default_registry()
     credentials, keystore = build_credentials(settings), build_keystore(settings)
+    for pair in filter(None, (settings.agency_keys or "").split(",")):
+        code, _, key = pair.partition("=")
+        registry.get(code.strip())
+        credentials.register(code.strip(), key.strip())
     readmodels = make_engine(settings.database_url)
     if settings.embedded:
         from lienthong.runtime.embedded import EmbeddedExchange
         from lienthong.runtime.eventlog import EventLog
 
-        backend = EmbeddedExchange(EventLog(make_engine(settings.eventlog_url, durable=True)),
-                                   Projector(readmodels), registry)
+        backend = EmbeddedExchange(
+            EventLog(make_engine(settings.eventlog_url, durable=True)), Projector(readmodels), registry
+        )
     else:
         from lienthong.runtime.kafka.gateway_backend import KafkaBackend
 

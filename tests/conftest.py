@@ -16,6 +16,10 @@ def pytest_runtest_makereport(item, call):
     """Under CI=true a Kafka or PostgreSQL test that skips is a failure: skips never count as passes."""
     outcome = yield
     report = outcome.get_result()
-    if os.environ.get("CI") == "true" and report.skipped and any(item.get_closest_marker(m) for m in MUST_RUN_IN_CI):
+    if (
+        os.environ.get("CI") == "true"
+        and report.skipped
+        and any(item.get_closest_marker(m) for m in MUST_RUN_IN_CI)
+    ):
         report.outcome = "failed"
         report.longrepr = f"{item.nodeid} skipped under CI=true, where Kafka and PostgreSQL tests must run"

@@ -29,11 +29,21 @@ class CaseRegister:
         if row is None:
             unit = env["admin_unit_code"]
             row = {
-                "case_id": case_id, "person_ref": None, "status": "tip", "closed": False,
-                "close_reason": None, "province_code": places.province_of(unit),
-                "commune_code": unit if len(unit) == 5 else None, "opened_by": env["emitter_agency_code"],
-                "opened_at": env["occurred_at"], "last_event_type": "", "last_event_at": env["occurred_at"],
-                "version": 0, "sex": None, "birth_year": None, "certificate_no": None,
+                "case_id": case_id,
+                "person_ref": None,
+                "status": "tip",
+                "closed": False,
+                "close_reason": None,
+                "province_code": places.province_of(unit),
+                "commune_code": unit if len(unit) == 5 else None,
+                "opened_by": env["emitter_agency_code"],
+                "opened_at": env["occurred_at"],
+                "last_event_type": "",
+                "last_event_at": env["occurred_at"],
+                "version": 0,
+                "sex": None,
+                "birth_year": None,
+                "certificate_no": None,
                 "sealed_personal_data": None,
             }
             rows.put(TABLE, case_id, row)
@@ -62,7 +72,9 @@ class CaseRegister:
 
 
 def seal_to_text(sealed: dict) -> str:
-    return json.dumps({k: base64.b64encode(v).decode() if isinstance(v, bytes) else v for k, v in sealed.items()})
+    return json.dumps(
+        {k: base64.b64encode(v).decode() if isinstance(v, bytes) else v for k, v in sealed.items()}
+    )
 
 
 def seal_from_text(text: str | None) -> dict | None:

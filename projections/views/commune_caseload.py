@@ -26,8 +26,13 @@ class CommuneCaseload:
         case_id = env["case_id"]
         case = rows.get(CASES, case_id)
         if case is None:
-            case = {"case_id": case_id, "unit_code": env["admin_unit_code"], "closed": False,
-                    "has_person": False, "status": lc.TIP}
+            case = {
+                "case_id": case_id,
+                "unit_code": env["admin_unit_code"],
+                "closed": False,
+                "has_person": False,
+                "status": lc.TIP,
+            }
             rows.put(CASES, case_id, case)
         else:
             rows.touch(CASES, case_id)
@@ -40,9 +45,19 @@ class CommuneCaseload:
     @staticmethod
     def _count(rows: RowSet, case: dict, sign: int) -> None:
         unit = case["unit_code"]
-        counts = rows.get_or_create(TABLE, unit, lambda: {
-            "unit_code": unit, "province_code": places.province_of(unit) or unit, "open_cases": 0,
-            "closed_cases": 0, "persons": 0, "in_identification": 0, "identified_victims": 0})
+        counts = rows.get_or_create(
+            TABLE,
+            unit,
+            lambda: {
+                "unit_code": unit,
+                "province_code": places.province_of(unit) or unit,
+                "open_cases": 0,
+                "closed_cases": 0,
+                "persons": 0,
+                "in_identification": 0,
+                "identified_victims": 0,
+            },
+        )
         rows.touch(TABLE, unit)
         counts["closed_cases" if case["closed"] else "open_cases"] += sign
         counts["persons"] += sign * case["has_person"]

@@ -72,7 +72,8 @@ def decide(
             "emitter_unit_code": agency.unit_code,
             "actor_pseudonym": sub.actor_pseudonym,
             "legal_regime": regime,
-            "legal_basis": sub.legal_basis or lc.DEFAULT_LEGAL_BASIS.get((sub.event_type, regime), "unspecified"),
+            "legal_basis": sub.legal_basis
+            or lc.DEFAULT_LEGAL_BASIS.get((sub.event_type, regime), "unspecified"),
             "admin_unit_code": sub.admin_unit_code,
             "admin_unit_version": places.ADMIN_UNIT_VERSION,
             "subject_person_ref": sub.subject_person_ref or state.person_ref,
@@ -102,8 +103,13 @@ def _check(state: CaseState, sub: Submission, registry: Registry, catalogue: Cat
     if places.unit(sub.admin_unit_code) is None and sub.admin_unit_code != places.NATIONAL:
         return refuse("invalid_field", field="admin_unit_code", rule="not a current administrative unit code")
     if sub.expected_version is not None and sub.expected_version != state.version:
-        return refuse("stale_version", field="expected_version", expected=sub.expected_version,
-                      actual=state.version, **facts)
+        return refuse(
+            "stale_version",
+            field="expected_version",
+            expected=sub.expected_version,
+            actual=state.version,
+            **facts,
+        )
     if sub.event_type in lc.OPENING_EVENTS and not state.exists:
         return None
     if not state.exists:
@@ -131,6 +137,10 @@ def _check(state: CaseState, sub: Submission, registry: Registry, catalogue: Cat
         if referral is None or referral.status != "sent":
             return refuse("unknown_referral", field="payload.referral_id", referral_id=referral_id, **facts)
         if referral.to_agency_code != sub.emitter_agency_code:
-            return refuse("referral_not_addressed_to_emitter", referral_id=referral_id,
-                          to_agency=referral.to_agency_code, **facts)
+            return refuse(
+                "referral_not_addressed_to_emitter",
+                referral_id=referral_id,
+                to_agency=referral.to_agency_code,
+                **facts,
+            )
     return None

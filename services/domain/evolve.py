@@ -12,7 +12,6 @@ from lienthong.domain import lifecycle as lc
 from lienthong.domain.model import CaseState, Outcome, Referral, Refusal
 
 
-
 def evolve(state: CaseState, event: dict[str, Any], event_hash: str) -> CaseState:
     env = event["envelope"]
     event_type = env["event_type"]

@@ -23,7 +23,7 @@ L2024_EFFECTIVE = datetime(2025, 6, 30, 17, tzinfo=UTC)
 
 
 def regime_for(occurred_at: datetime) -> str:
-    """Default legal regime by the date the fact occurred; the person-level rule comes with the domain issue."""
+    """Default legal regime by the date the fact occurred (the person-level rule is a domain-issue item)."""
     return "L2024" if occurred_at >= L2024_EFFECTIVE else "L2011"
 
 
@@ -60,7 +60,11 @@ DEFAULT_LEGAL_BASIS: dict[tuple[str, str], str] = {
 # Events that carry details about a person; they get the 'restricted' sensitivity.
 RESTRICTED_EVENTS = frozenset({"VictimStatusDetermined", "ProtectionMeasureApplied", "TipReceived"})
 
-_STATUS_AFTER = {"PersonReported": REPORTED, "ReceptionRegistered": RECEIVED, "VerificationRequested": IN_IDENTIFICATION}
+_STATUS_AFTER = {
+    "PersonReported": REPORTED,
+    "ReceptionRegistered": RECEIVED,
+    "VerificationRequested": IN_IDENTIFICATION,
+}
 # Statuses only move forward: a late PersonReported must not undo a reception or an identification.
 _RANK = {TIP: 0, REPORTED: 1, RECEIVED: 2, IN_IDENTIFICATION: 3, IDENTIFIED: 4, NOT_A_VICTIM: 4}
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
-
 from lienthong import __version__
 from lienthong.gateway import submissions, views
 from lienthong.wiring import Services
@@ -14,7 +13,7 @@ def create_app(services: Services) -> FastAPI:
         title="Liên thông — cổng trao đổi liên ngành / inter-agency exchange",
         version=__version__,
         description="Nộp sự kiện nghiệp vụ và đọc dữ liệu theo thẩm quyền. "
-                    "Submit domain events and read need-to-know views.",
+        "Submit domain events and read need-to-know views.",
     )
     app.state.services = services
     app.include_router(submissions.router)

@@ -4,25 +4,32 @@ from __future__ import annotations
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-
 from lienthong.agencies import Agency
 
 _bearer = HTTPBearer(auto_error=False)
 
 
-def current_agency(request: Request,
-                   creds: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> Agency:
+def current_agency(request: Request, creds: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> Agency:
     if creds is None:
-        raise HTTPException(401, detail=_msg("Thiếu khoá truy cập của cơ quan (Authorization: Bearer ...).",
-                                             "Missing agency key (Authorization: Bearer ...)."),
-                            headers={"WWW-Authenticate": "Bearer"})
+        raise HTTPException(
+            401,
+            detail=_msg(
+                "Thiếu khoá truy cập của cơ quan (Authorization: Bearer ...).",
+                "Missing agency key (Authorization: Bearer ...).",
+            ),
+            headers={"WWW-Authenticate": "Bearer"},
+        )
     services = request.app.state.services
     code = services.credentials.authenticate(creds.credentials)
     agency = services.registry.find(code) if code else None
     if agency is None:
-        raise HTTPException(401, detail=_msg("Khoá truy cập không hợp lệ hoặc đã bị thu hồi.",
-                                             "The agency key is invalid or revoked."),
-                            headers={"WWW-Authenticate": "Bearer"})
+        raise HTTPException(
+            401,
+            detail=_msg(
+                "Khoá truy cập không hợp lệ hoặc đã bị thu hồi.", "The agency key is invalid or revoked."
+            ),
+            headers={"WWW-Authenticate": "Bearer"},
+        )
     return agency
 
 

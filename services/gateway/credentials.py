@@ -38,10 +38,32 @@ class Credentials:
         secret = secrets.token_urlsafe(32)
         salt = secrets.token_bytes(16)
         with self._engine.begin() as conn:
-            conn.execute(agency_keys.insert().values(
-                key_id=key_id, agency_code=agency_code, salt=salt, digest=_digest(salt, secret),
-                created_at=datetime.now(UTC)))
+            conn.execute(
+                agency_keys.insert().values(
+                    key_id=key_id,
+                    agency_code=agency_code,
+                    salt=salt,
+                    digest=_digest(salt, secret),
+                    created_at=datetime.now(UTC),
+                )
+            )
         return f"{PREFIX}_{key_id}_{secret}"
+
+    def register(self, agency_code: str, api_key: str) -> None:
+        """Keep a key handed in by deployment secrets (e.g. LIENTHONG_AGENCY_KEYS); idempotent."""
+        parts = api_key.split("_", 2)
+        if len(parts) != 3 or parts[0] != PREFIX or len(parts[2]) < 32:
+            raise ValueError(f"agency key for {agency_code} must look like {PREFIX}_<key id>_<secret of 32+ chars>")
+        if self.authenticate(api_key) == agency_code:
+            return
+        salt = secrets.token_bytes(16)
+        with self._engine.begin() as conn:
+            conn.execute(
+                agency_keys.insert().values(
+                    key_id=parts[1], agency_code=agency_code, salt=salt, digest=_digest(salt, parts[2]),
+                    created_at=datetime.now(UTC),
+                )
+            )
 
     def authenticate(self, api_key: str) -> str | None:
         """The agency code the key belongs to, or None for an unknown, malformed or revoked key."""
@@ -59,8 +81,13 @@ class Credentials:
 
     def revoke(self, key_id: str) -> bool:
         with self._engine.begin() as conn:
-            return bool(conn.execute(update(agency_keys).where(agency_keys.c.key_id == key_id)
-                                     .values(revoked_at=datetime.now(UTC))).rowcount)
+            return bool(
+                conn.execute(
+                    update(agency_keys)
+                    .where(agency_keys.c.key_id == key_id)
+                    .values(revoked_at=datetime.now(UTC))
+                ).rowcount
+            )
 
 
 def _digest(salt: bytes, secret: str) -> bytes:

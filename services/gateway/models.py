@@ -13,7 +13,9 @@ class SubmissionIn(BaseModel):
     event_type: str = Field(min_length=3, max_length=64)
     expected_version: int | None = Field(None, ge=0, description="Case version this submission was based on")
     occurred_at: AwareDatetime
-    admin_unit_code: str = Field(min_length=2, max_length=8, description="Commune (5 digits) or province code")
+    admin_unit_code: str = Field(
+        min_length=2, max_length=8, description="Commune (5 digits) or province code"
+    )
     actor: str = Field(min_length=1, max_length=80, description="Pseudonym of the officer")
     legal_basis: str | None = Field(None, max_length=200)
     subject_person_ref: str | None = Field(None, max_length=64)
@@ -22,9 +24,12 @@ class SubmissionIn(BaseModel):
     causation_id: str | None = Field(None, max_length=80)
     payload: dict[str, Any] = Field(default_factory=dict)
     personal_data: dict[str, Any] | None = Field(
-        None, description="Names, ID numbers, addresses, contacts, narrative: sealed at the door, never logged")
+        None,
+        description="Names, ID numbers, addresses, contacts, narrative: sealed at the door, never logged",
+    )
     emitter_agency_code: str | None = Field(
-        None, description="Ignored if equal to the caller; refused if it names another agency")
+        None, description="Ignored if equal to the caller; refused if it names another agency"
+    )
 
 
 class RejectionOut(BaseModel):

@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
-from sqlalchemy import select
-
 from lienthong import places
 from lienthong.agencies import Agency
 from lienthong.gateway.auth import _msg, current_agency
 from lienthong.projections.tables import case_register, commune_caseload
+from sqlalchemy import select
 
 router = APIRouter(prefix="/v1", tags=["views"])
 # Personal data is sealed in the register; it is not served by this view.
@@ -26,8 +25,13 @@ def _case_scope(agency: Agency):
 
 
 @router.get("/cases")
-def list_cases(request: Request, status: str | None = None, limit: int = Query(100, ge=1, le=1000),
-               offset: int = Query(0, ge=0), agency: Agency = Depends(current_agency)) -> list[dict[str, Any]]:
+def list_cases(
+    request: Request,
+    status: str | None = None,
+    limit: int = Query(100, ge=1, le=1000),
+    offset: int = Query(0, ge=0),
+    agency: Agency = Depends(current_agency),
+) -> list[dict[str, Any]]:
     query = select(*_CASE_COLUMNS)
     scope = _case_scope(agency)
     if scope is not None:
@@ -42,13 +46,19 @@ def list_cases(request: Request, status: str | None = None, limit: int = Query(1
 @router.get("/cases/{case_id}")
 def get_case(case_id: str, request: Request, agency: Agency = Depends(current_agency)) -> dict[str, Any]:
     with request.app.state.services.readmodels.connect() as conn:
-        row = conn.execute(select(*_CASE_COLUMNS).where(case_register.c.case_id == case_id)).mappings().first()
+        row = (
+            conn.execute(select(*_CASE_COLUMNS).where(case_register.c.case_id == case_id)).mappings().first()
+        )
     if row is None:
         raise HTTPException(404, detail=_msg("Không có hồ sơ này.", "No such case."))
     unit = row["commune_code"] or row["province_code"] or ""
     if not places.within(unit, agency.jurisdiction):
-        raise HTTPException(403, detail=_msg("Hồ sơ nằm ngoài địa bàn của đơn vị.",
-                                             "The case is outside your agency's jurisdiction."))
+        raise HTTPException(
+            403,
+            detail=_msg(
+                "Hồ sơ nằm ngoài địa bàn của đơn vị.", "The case is outside your agency's jurisdiction."
+            ),
+        )
     return dict(row)
 
 

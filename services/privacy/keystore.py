@@ -77,8 +77,9 @@ class KeyStore:
         key_id, key = self._key(sealed["person_ref"], create=False)
         if key is None or key_id != sealed["key_id"]:
             return ERASED
-        plaintext = AESGCM(key).decrypt(sealed["nonce"], sealed["ciphertext"],
-                                        _aad(sealed["person_ref"], key_id))
+        plaintext = AESGCM(key).decrypt(
+            sealed["nonce"], sealed["ciphertext"], _aad(sealed["person_ref"], key_id)
+        )
         return json.loads(plaintext)
 
     def erase(self, person_ref: str) -> bool:
@@ -104,8 +105,14 @@ class KeyStore:
                 key = AESGCM.generate_key(bit_length=256)
                 nonce = secrets.token_bytes(12)
                 wrapped = nonce + self._kek.encrypt(nonce, key, key_id.encode())
-                conn.execute(person_keys.insert().values(person_ref=person_ref, key_id=key_id,
-                                                         wrapped_key=wrapped, created_at=datetime.now(UTC)))
+                conn.execute(
+                    person_keys.insert().values(
+                        person_ref=person_ref,
+                        key_id=key_id,
+                        wrapped_key=wrapped,
+                        created_at=datetime.now(UTC),
+                    )
+                )
                 return key_id, key
             if row is None:
                 return "", None

@@ -26,8 +26,14 @@ SOURCE_PREFIX = "embedded."
 class EmbeddedExchange:
     kind = "embedded"
 
-    def __init__(self, log: EventLog, projector: Projector, registry: Registry,
-                 clock: Callable[[], datetime] = lambda: datetime.now(UTC), cache_size: int = 20_000) -> None:
+    def __init__(
+        self,
+        log: EventLog,
+        projector: Projector,
+        registry: Registry,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        cache_size: int = 20_000,
+    ) -> None:
         self.log = log
         self.projector = projector
         self.registry = registry
@@ -46,16 +52,25 @@ class EmbeddedExchange:
             if decision.duplicate_of is not None:
                 return decision.duplicate_of
             if decision.refusal is not None:
-                self.log.append_rejection(submission_id=sub.submission_id, case_id=sub.case_id,
-                                          emitter_agency_code=sub.emitter_agency_code,
-                                          data=encode_rejection(sub, decision.refusal, now))
+                self.log.append_rejection(
+                    submission_id=sub.submission_id,
+                    case_id=sub.case_id,
+                    emitter_agency_code=sub.emitter_agency_code,
+                    data=encode_rejection(sub, decision.refusal, now),
+                )
                 evolve_rejection(state, sub.submission_id, decision.refusal)
             else:
                 env = decision.event["envelope"]
-                self.log.append_event(case_id=sub.case_id, case_version=env["case_version"],
-                                      event_id=env["event_id"], submission_id=sub.submission_id,
-                                      event_type=sub.event_type, recorded_at=now, data=decision.data,
-                                      event_hash=decision.event_hash)
+                self.log.append_event(
+                    case_id=sub.case_id,
+                    case_version=env["case_version"],
+                    event_id=env["event_id"],
+                    submission_id=sub.submission_id,
+                    event_type=sub.event_type,
+                    recorded_at=now,
+                    data=decision.data,
+                    event_hash=decision.event_hash,
+                )
                 evolve(state, decision.event, decision.event_hash)
             self.catch_up()
             return state.outcomes[sub.submission_id]
@@ -68,8 +83,12 @@ class EmbeddedExchange:
             for source, kind in (("events", EVENT), ("rejections", REJECTION)):
                 after = done.get((SOURCE_PREFIX + source, 0), 0)
                 while chunk := self.log.read(source, after, batch):
-                    applied += self.projector.apply([
-                        Fact(SOURCE_PREFIX + source, 0, s.position, kind, decode(s.data).record) for s in chunk])
+                    applied += self.projector.apply(
+                        [
+                            Fact(SOURCE_PREFIX + source, 0, s.position, kind, decode(s.data).record)
+                            for s in chunk
+                        ]
+                    )
                     after = chunk[-1].position
         return applied
 

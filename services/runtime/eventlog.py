@@ -64,20 +64,44 @@ class EventLog:
         self.engine = engine
         metadata.create_all(engine)
 
-    def append_event(self, *, case_id: str, case_version: int, event_id: str, submission_id: str,
-                     event_type: str, recorded_at: datetime, data: bytes, event_hash: str) -> int:
+    def append_event(
+        self,
+        *,
+        case_id: str,
+        case_version: int,
+        event_id: str,
+        submission_id: str,
+        event_type: str,
+        recorded_at: datetime,
+        data: bytes,
+        event_hash: str,
+    ) -> int:
         with self.engine.begin() as conn:
-            return conn.execute(events.insert().values(
-                case_id=case_id, case_version=case_version, event_id=event_id, submission_id=submission_id,
-                event_type=event_type, recorded_at=recorded_at, data=data, event_hash=event_hash,
-            )).inserted_primary_key[0]
+            return conn.execute(
+                events.insert().values(
+                    case_id=case_id,
+                    case_version=case_version,
+                    event_id=event_id,
+                    submission_id=submission_id,
+                    event_type=event_type,
+                    recorded_at=recorded_at,
+                    data=data,
+                    event_hash=event_hash,
+                )
+            ).inserted_primary_key[0]
 
-    def append_rejection(self, *, submission_id: str, case_id: str, emitter_agency_code: str,
-                         data: bytes) -> int:
+    def append_rejection(
+        self, *, submission_id: str, case_id: str, emitter_agency_code: str, data: bytes
+    ) -> int:
         with self.engine.begin() as conn:
-            return conn.execute(rejections.insert().values(
-                submission_id=submission_id, case_id=case_id, emitter_agency_code=emitter_agency_code,
-                data=data)).inserted_primary_key[0]
+            return conn.execute(
+                rejections.insert().values(
+                    submission_id=submission_id,
+                    case_id=case_id,
+                    emitter_agency_code=emitter_agency_code,
+                    data=data,
+                )
+            ).inserted_primary_key[0]
 
     def case_history(self, case_id: str) -> list[tuple[str, bytes, str | None]]:
         """The case's events and rejections in decision order: (kind, data, event_hash)."""
@@ -106,7 +130,9 @@ class EventLog:
 
     def head(self) -> dict[str, int]:
         with self.engine.connect() as conn:
-            q = union_all(select(func.coalesce(func.max(events.c.position), 0)),
-                          select(func.coalesce(func.max(rejections.c.position), 0)))
+            q = union_all(
+                select(func.coalesce(func.max(events.c.position), 0)),
+                select(func.coalesce(func.max(rejections.c.position), 0)),
+            )
             ev, rj = (r[0] for r in conn.execute(q))
         return {"events": ev, "rejections": rj}

@@ -42,13 +42,22 @@ def encode_submission(sub: Submission) -> bytes:
 def decode_submission(data: bytes) -> Submission:
     r = decode(data).record
     return Submission(
-        submission_id=r["submission_id"], case_id=r["case_id"], event_type=r["event_type"],
-        emitter_agency_code=r["emitter_agency_code"], occurred_at=r["occurred_at"],
-        submitted_at=r["submitted_at"], admin_unit_code=r["admin_unit_code"],
-        actor_pseudonym=r["actor_pseudonym"], payload=json.loads(r["payload_json"]), door=r["door"],
-        expected_version=r["expected_version"], legal_basis=r["legal_basis"],
-        subject_person_ref=r["subject_person_ref"], consent_ref=r["consent_ref"],
-        correlation_id=r["correlation_id"], causation_id=r["causation_id"],
+        submission_id=r["submission_id"],
+        case_id=r["case_id"],
+        event_type=r["event_type"],
+        emitter_agency_code=r["emitter_agency_code"],
+        occurred_at=r["occurred_at"],
+        submitted_at=r["submitted_at"],
+        admin_unit_code=r["admin_unit_code"],
+        actor_pseudonym=r["actor_pseudonym"],
+        payload=json.loads(r["payload_json"]),
+        door=r["door"],
+        expected_version=r["expected_version"],
+        legal_basis=r["legal_basis"],
+        subject_person_ref=r["subject_person_ref"],
+        consent_ref=r["consent_ref"],
+        correlation_id=r["correlation_id"],
+        causation_id=r["causation_id"],
         sealed_personal_data=r["sealed_personal_data"],
     )
 
@@ -74,6 +83,11 @@ def encode_rejection(sub: Submission, refusal: Refusal, rejected_at: datetime) -
 
 
 def refusal_of(record: dict[str, Any]) -> Refusal:
-    return Refusal(code=record["code"], message_vi=record["message_vi"], message_en=record["message_en"],
-                   field=record["field"], expected_version=record["expected_version"],
-                   actual_version=record["actual_version"])
+    return Refusal(
+        code=record["code"],
+        message_vi=record["message_vi"],
+        message_en=record["message_en"],
+        field=record["field"],
+        expected_version=record["expected_version"],
+        actual_version=record["actual_version"],
+    )

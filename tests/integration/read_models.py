@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, select
-
 from lienthong.projections import tables as t
+from sqlalchemy import Engine, select
 
 # Timestamps of the decision and the log positions differ between runs; the facts must not.
 _VOLATILE = {"decided_at", "event_id"}

@@ -10,10 +10,16 @@ PERSON = {"report_place_code": "20242", "representative_flag": False, "sex": "fe
 
 
 def body(case_id: str, event_type: str = "PersonReported", payload: dict | None = None, **kw) -> dict:
-    return {"submission_id": kw.pop("submission_id", str(uuid.uuid4())), "case_id": case_id,
-            "event_type": event_type, "occurred_at": "2026-02-01T09:00:00+07:00",
-            "admin_unit_code": kw.pop("admin_unit_code", "20242"), "actor": "cb-07",
-            "payload": PERSON if payload is None else payload, **kw}
+    return {
+        "submission_id": kw.pop("submission_id", str(uuid.uuid4())),
+        "case_id": case_id,
+        "event_type": event_type,
+        "occurred_at": "2026-02-01T09:00:00+07:00",
+        "admin_unit_code": kw.pop("admin_unit_code", "20242"),
+        "actor": "cb-07",
+        "payload": PERSON if payload is None else payload,
+        **kw,
+    }
 
 
 def test_a_submission_without_a_valid_key_is_refused_with_401(embedded):
@@ -42,14 +48,21 @@ def test_a_repeated_submission_id_returns_the_first_outcome(embedded):
 
 def test_a_stale_version_is_409_and_a_bad_field_is_422_naming_field_and_rule(embedded):
     embedded.submit("UBND-XA-20242", body("HS-C"))
-    status, out = embedded.submit("SYT-48", body("HS-C", "CaseClosed", {"reason": "moved"}, expected_version=0,
-                                                 admin_unit_code="48"))
+    status, out = embedded.submit(
+        "SYT-48", body("HS-C", "CaseClosed", {"reason": "moved"}, expected_version=0, admin_unit_code="48")
+    )
     assert status == 409 and out["rejection"]["code"] == "stale_version"
     status, out = embedded.submit("UBND-XA-20242", body("HS-D", payload={**PERSON, "sex": "x"}))
     assert status == 422 and out["rejection"]["field"] == "payload.sex"
     assert "female" in out["rejection"]["message_en"] and "payload.sex" in out["rejection"]["message_vi"]
-    status, out = embedded.http.post("/v1/submissions", json={**body("HS-E"), "occurred_at": "yesterday"},
-                                     headers=embedded.as_agency("SYT-48")).status_code, None
+    status, out = (
+        embedded.http.post(
+            "/v1/submissions",
+            json={**body("HS-E"), "occurred_at": "yesterday"},
+            headers=embedded.as_agency("SYT-48"),
+        ).status_code,
+        None,
+    )
     assert status == 422
 
 
@@ -58,7 +71,9 @@ def test_an_agency_reads_back_only_its_own_outcomes_and_rejections(embedded):
     embedded.submit("SYT-48", body("HS-F", "SupportPaid", {}, submission_id=sid, admin_unit_code="48"))
     mine = embedded.http.get(f"/v1/submissions/{sid}", headers=embedded.as_agency("SYT-48"))
     assert mine.status_code == 200 and mine.json()["rejection"]["code"] == "case_not_found"
-    assert embedded.http.get(f"/v1/submissions/{sid}", headers=embedded.as_agency("SYT-31")).status_code == 404
+    assert (
+        embedded.http.get(f"/v1/submissions/{sid}", headers=embedded.as_agency("SYT-31")).status_code == 404
+    )
     rejections = embedded.http.get("/v1/rejections", headers=embedded.as_agency("SYT-48")).json()
     assert [r["submission_id"] for r in rejections] == [sid]
     assert embedded.http.get("/v1/rejections", headers=embedded.as_agency("SYT-31")).json() == []
@@ -66,8 +81,10 @@ def test_an_agency_reads_back_only_its_own_outcomes_and_rejections(embedded):
 
 def test_views_are_scoped_to_the_callers_jurisdiction(embedded):
     embedded.submit("UBND-XA-20242", body("HS-G"))
-    embedded.submit("UBND-XA-20257", body("HS-H", admin_unit_code="20257",
-                                          payload={**PERSON, "report_place_code": "20257"}))
+    embedded.submit(
+        "UBND-XA-20257",
+        body("HS-H", admin_unit_code="20257", payload={**PERSON, "report_place_code": "20257"}),
+    )
     own = embedded.http.get("/v1/cases", headers=embedded.as_agency("UBND-XA-20242")).json()
     assert [c["case_id"] for c in own] == ["HS-G"]
     assert embedded.http.get("/v1/cases/HS-H", headers=embedded.as_agency("UBND-XA-20242")).status_code == 403

@@ -5,12 +5,12 @@ from __future__ import annotations
 import random
 
 import pytest
-
 from lienthong.projections.facts import EVENT, REJECTION, Fact
 from lienthong.projections.runner import Projector
 from lienthong.scenarios import cases
 from lienthong.schemas import decode
 from lienthong.store import make_engine
+
 from tests.integration.read_models import snapshot
 
 
@@ -24,7 +24,9 @@ def history(tmp_path_factory):
         exchange.submit(agency, sub)
     log = exchange.services.backend.log
     facts = [Fact("events", 0, s.position, EVENT, decode(s.data).record) for s in log.scan("events")]
-    facts += [Fact("rejections", 0, s.position, REJECTION, decode(s.data).record) for s in log.scan("rejections")]
+    facts += [
+        Fact("rejections", 0, s.position, REJECTION, decode(s.data).record) for s in log.scan("rejections")
+    ]
     return facts, snapshot(exchange.services.readmodels)
 
 
@@ -52,7 +54,7 @@ def test_redelivered_and_overlapping_batches_apply_nothing_twice(kind, tmp_path,
     i = 0
     while i < len(events):  # at-least-once delivery: each batch re-sends part of the previous one
         step = rng.randint(1, 15)
-        projector.apply(events[max(0, i - rng.randint(0, 5)): i + step])
+        projector.apply(events[max(0, i - rng.randint(0, 5)) : i + step])
         i += step
     projector.apply(rejections)
     assert projector.apply(facts) == 0  # everything again: all below the checkpoints

@@ -8,6 +8,7 @@ from lienthong.audit import verify_log
 from lienthong.privacy import ERASED, KeyStore
 from lienthong.projections.views.case_register import seal_from_text
 from lienthong.store import make_engine
+
 from tests.integration.test_gateway_embedded import body
 
 
@@ -23,8 +24,12 @@ def test_sealed_data_opens_only_with_the_persons_key_and_is_bound_to_the_person(
 
 def test_erasing_a_person_makes_their_data_unreadable_everywhere_but_changes_no_log_byte(embedded):
     person = str(uuid.uuid4())
-    embedded.submit("UBND-XA-20242", body("HS-Z", subject_person_ref=person,
-                                          personal_data={"full_name": "Lê Thị C", "phone": "0900000000"}))
+    embedded.submit(
+        "UBND-XA-20242",
+        body(
+            "HS-Z", subject_person_ref=person, personal_data={"full_name": "Lê Thị C", "phone": "0900000000"}
+        ),
+    )
     log = embedded.services.backend.log
     before = [s.data for s in log.scan("events")]
     with embedded.services.readmodels.connect() as conn:

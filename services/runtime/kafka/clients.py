@@ -6,7 +6,6 @@ from typing import Any
 
 import faust
 from kafka import KafkaConsumer, KafkaProducer
-
 from lienthong.config import Settings
 
 # A delivery may wait this long for a restarting broker before the process gives up on it.
@@ -30,8 +29,13 @@ def producer(settings: Settings, **overrides: Any) -> KafkaProducer:
 
 def reader(settings: Settings, **overrides: Any) -> KafkaConsumer:
     """A group-less consumer for replaying partitions from the beginning."""
-    config: dict[str, Any] = dict(settings.kafka_client_config(), group_id=None, enable_auto_commit=False,
-                                  auto_offset_reset="earliest", client_id="lienthong-replay")
+    config: dict[str, Any] = dict(
+        settings.kafka_client_config(),
+        group_id=None,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        client_id="lienthong-replay",
+    )
     config.update(overrides)
     return KafkaConsumer(**config)
 
@@ -40,8 +44,11 @@ def faust_app(app_id: str, settings: Settings, **overrides: Any) -> faust.App:
     """A faust app over raw bytes (our own Avro codec), without tables, web server or leader topic."""
     credentials = None
     if settings.kafka_username:
-        credentials = faust.SASLCredentials(username=settings.kafka_username, password=settings.kafka_password,
-                                            mechanism=settings.kafka_mechanism)
+        credentials = faust.SASLCredentials(
+            username=settings.kafka_username,
+            password=settings.kafka_password,
+            mechanism=settings.kafka_mechanism,
+        )
     config: dict[str, Any] = dict(
         broker=f"kafka://{settings.kafka_bootstrap}",
         broker_credentials=credentials,

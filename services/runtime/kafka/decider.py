@@ -51,13 +51,24 @@ class Decider:
             if decision.duplicate_of is not None:
                 continue
             if decision.refusal is not None:
-                self.producer.send(REJECTIONS, key=key, value=encode_rejection(sub, decision.refusal, now),
-                                   partition=partition)
+                self.producer.send(
+                    REJECTIONS,
+                    key=key,
+                    value=encode_rejection(sub, decision.refusal, now),
+                    partition=partition,
+                )
                 evolve_rejection(state, sub.submission_id, decision.refusal)
             else:
-                self.producer.send(EVENTS, key=key, value=decision.data, partition=partition,
-                                   headers=[("event_type", sub.event_type.encode()),
-                                            ("event_id", decision.event["envelope"]["event_id"].encode())])
+                self.producer.send(
+                    EVENTS,
+                    key=key,
+                    value=decision.data,
+                    partition=partition,
+                    headers=[
+                        ("event_type", sub.event_type.encode()),
+                        ("event_id", decision.event["envelope"]["event_id"].encode()),
+                    ],
+                )
                 evolve(state, decision.event, decision.event_hash)
         self._flush_or_die()
 
@@ -65,8 +76,11 @@ class Decider:
         """Copy each rejection to the submitting agency's own topic (its ACL lets it read only that)."""
         for value in values:
             record = decode(value).record
-            self.producer.send(agency_rejections_topic(record["emitter_agency_code"]),
-                               key=record["submission_id"].encode(), value=value)
+            self.producer.send(
+                agency_rejections_topic(record["emitter_agency_code"]),
+                key=record["submission_id"].encode(),
+                value=value,
+            )
         self._flush_or_die()
 
     def _flush_or_die(self) -> None:

@@ -12,7 +12,6 @@ import logging
 import threading
 
 from kafka import TopicPartition
-
 from lienthong.config import Settings
 from lienthong.domain import CaseState, evolve
 from lienthong.domain.model import Outcome
@@ -66,10 +65,13 @@ def replay_partition(settings: Settings, partition: int) -> dict[str, CaseState]
                         evolve(state, record, hashlib.sha256(rec.value).hexdigest())
                     else:
                         state = cases.setdefault(record["case_id"], CaseState(record["case_id"]))
-                        state.outcomes.setdefault(record["submission_id"],
-                                                  Outcome(False, refusal_code=record["code"]))
+                        state.outcomes.setdefault(
+                            record["submission_id"], Outcome(False, refusal_code=record["code"])
+                        )
                     count += 1
-        log.info("decider state for partition %d rebuilt from %d records (%d cases)", partition, count, len(cases))
+        log.info(
+            "decider state for partition %d rebuilt from %d records (%d cases)", partition, count, len(cases)
+        )
         return cases
     finally:
         consumer.close()

@@ -46,8 +46,13 @@ def build(settings: Settings):
         loop = asyncio.get_running_loop()
         async for events in stream.take_events(BATCH, within=0.1):
             facts = [
-                Fact(e.message.topic, e.message.partition, e.message.offset,
-                     EVENT if e.message.topic == EVENTS else REJECTION, decode(e.value).record)
+                Fact(
+                    e.message.topic,
+                    e.message.partition,
+                    e.message.offset,
+                    EVENT if e.message.topic == EVENTS else REJECTION,
+                    decode(e.value).record,
+                )
                 for e in events
             ]
             await loop.run_in_executor(None, apply_with_retry, projector, facts)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 import uuid
 from datetime import UTC, datetime
 
@@ -53,22 +54,46 @@ class Relay:
             person_ref = person_ref or str(uuid.uuid4())
             sealed = self.keystore.seal(person_ref, json.loads(r["personal_data_json"]))
         return Submission(
-            submission_id=r["submission_id"], case_id=r["case_id"], event_type=r["event_type"],
-            emitter_agency_code=agency, occurred_at=r["occurred_at"], submitted_at=now,
-            admin_unit_code=r["admin_unit_code"], actor_pseudonym=r["actor_pseudonym"],
-            payload=json.loads(r["payload_json"]), door="kafka_inbox", expected_version=r["expected_version"],
-            legal_basis=r["legal_basis"], subject_person_ref=person_ref, consent_ref=r["consent_ref"],
-            correlation_id=r["correlation_id"], causation_id=r["causation_id"], sealed_personal_data=sealed)
+            submission_id=r["submission_id"],
+            case_id=r["case_id"],
+            event_type=r["event_type"],
+            emitter_agency_code=agency,
+            occurred_at=r["occurred_at"],
+            submitted_at=now,
+            admin_unit_code=r["admin_unit_code"],
+            actor_pseudonym=r["actor_pseudonym"],
+            payload=json.loads(r["payload_json"]),
+            door="kafka_inbox",
+            expected_version=r["expected_version"],
+            legal_basis=r["legal_basis"],
+            subject_person_ref=person_ref,
+            consent_ref=r["consent_ref"],
+            correlation_id=r["correlation_id"],
+            causation_id=r["causation_id"],
+            sealed_personal_data=sealed,
+        )
 
     def _refuse_malformed(self, agency: str, value: bytes, err: Exception, now: datetime) -> None:
         field = err.field if isinstance(err, ContractError) else "message"
         rule = err.rule if isinstance(err, ContractError) else str(err)
         refusal = refuse("invalid_field", field=field, rule=rule)
-        stub = Submission(submission_id=_best_effort_id(value), case_id="", event_type="", emitter_agency_code=agency,
-                          occurred_at=now, submitted_at=now, admin_unit_code="", actor_pseudonym="", payload={})
+        stub = Submission(
+            submission_id=_best_effort_id(value),
+            case_id="",
+            event_type="",
+            emitter_agency_code=agency,
+            occurred_at=now,
+            submitted_at=now,
+            admin_unit_code="",
+            actor_pseudonym="",
+            payload={},
+        )
         log.warning("refused a malformed message in %s's inbox: %s", agency, rule)
-        self.producer.send(agency_rejections_topic(agency), key=stub.submission_id.encode(),
-                           value=encode_rejection(stub, refusal, now))
+        self.producer.send(
+            agency_rejections_topic(agency),
+            key=stub.submission_id.encode(),
+            value=encode_rejection(stub, refusal, now),
+        )
 
 
 def _best_effort_id(value: bytes) -> str:
@@ -81,7 +106,7 @@ def _best_effort_id(value: bytes) -> str:
 def build(settings: Settings):
     app = faust_app(APP_ID, settings)
     relay = Relay(settings)
-    inboxes = app.topic(pattern=rf"^{INBOX_PREFIX.replace('.', r'\.')}.*")
+    inboxes = app.topic(pattern="^" + re.escape(INBOX_PREFIX) + ".*")
 
     @app.agent(inboxes)
     async def forward(stream):

@@ -1,0 +1,165 @@
+"""Avro single-object encoding (SOE): C3 01 + 8-byte CRC-64-AVRO fingerprint (little-endian) + body.
+
+Any consumer finds the writer schema from the fingerprint in the catalogue, then resolves it to the
+reader version it understands (by default the latest version of the same type).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from fastavro import schemaless_reader, schemaless_writer
+from fastavro.read import SchemaResolutionError
+
+from .catalogue import Catalogue, SchemaVersion
+from .errors import ContractError, DecodeError, SchemaError
+from .validation import Check, compile_checker
+
+MARKER = b"\xc3\x01"
+HEADER_LEN = len(MARKER) + 8
+
+
+@dataclass(frozen=True, slots=True)
+class Decoded:
+    schema: SchemaVersion  # the version whose shape `record` has (the reader)
+    record: dict[str, Any]
+    writer: SchemaVersion  # the version the bytes were written with
+
+
+class Codec:
+    """Encoder/decoder bound to one catalogue; caches per-schema checkers and name lookups."""
+
+    def __init__(self, catalogue: Catalogue) -> None:
+        self.catalogue = catalogue
+        self._checkers: dict[SchemaVersion, Check] = {}
+        self._latest: dict[str, SchemaVersion] = {}
+
+    @classmethod
+    def default(cls) -> Codec:
+        return _default_codec()
+
+    def schema_for(self, target: str | SchemaVersion) -> SchemaVersion:
+        """A SchemaVersion as given, or the latest version of a full or short name."""
+        if isinstance(target, SchemaVersion):
+            return target
+        sv = self._latest.get(target)
+        if sv is None:
+            sv = self._latest[target] = self.catalogue.latest(target)
+        return sv
+
+    def validate(self, target: str | SchemaVersion, record: Mapping[str, Any]) -> SchemaVersion:
+        """Raise ContractError (naming the field and the rule) unless `record` fits the schema."""
+        sv = self.schema_for(target)
+        checker = self._checkers.get(sv)
+        if checker is None:
+            checker = self._checkers[sv] = compile_checker(sv.parsed)
+        checker(record)
+        if sv.is_event:
+            _check_envelope(sv, record["envelope"])
+        return sv
+
+    def stamp_envelope(self, target: str | SchemaVersion, record: Mapping[str, Any]) -> dict[str, Any]:
+        """Copy of an event record whose envelope names this schema (event_type, schema_fingerprint)."""
+        sv = self.schema_for(target)
+        envelope = dict(record["envelope"], event_type=sv.short_name, schema_fingerprint=sv.fingerprint_hex)
+        return {**record, "envelope": envelope}
+
+    def encode(self, target: str | SchemaVersion, record: Mapping[str, Any]) -> bytes:
+        sv = self.validate(target, record)
+        fo = io.BytesIO()
+        fo.write(MARKER)
+        fo.write(sv.fingerprint)
+        schemaless_writer(fo, sv.parsed, record)
+        return fo.getvalue()
+
+    def decode(self, data: bytes, reader: str | SchemaVersion | None = None) -> Decoded:
+        writer = self.catalogue.by_fingerprint(fingerprint_of(data))
+        target = self.schema_for(writer.name if reader is None else reader)
+        fo = io.BytesIO(data)
+        fo.seek(HEADER_LEN)
+        try:
+            record = schemaless_reader(fo, writer.parsed, None if target is writer else target.parsed)
+        except SchemaResolutionError as exc:
+            raise DecodeError(
+                f"cannot read {writer.name} v{writer.version} as {target.name} v{target.version}: {exc}"
+            ) from exc
+        except (EOFError, ValueError, IndexError, UnicodeDecodeError, OverflowError) as exc:
+            raise DecodeError(f"corrupt {writer.name} v{writer.version} body: {exc!r}") from exc
+        if fo.tell() != len(data):
+            raise DecodeError(
+                f"{len(data) - fo.tell()} trailing bytes after a {writer.name} v{writer.version} body"
+            )
+        return Decoded(schema=target, record=record, writer=writer)
+
+
+def fingerprint_of(data: bytes) -> bytes:
+    """The 8-byte writer-schema fingerprint of a single-object-encoded message."""
+    if len(data) < HEADER_LEN or data[:2] != MARKER:
+        head = bytes(data[:2]).hex() or "nothing"
+        raise DecodeError(
+            f"not Avro single-object encoding: expected marker c301 and 8 fingerprint bytes, "
+            f"got {head} in {len(data)} bytes"
+        )
+    return bytes(data[2:HEADER_LEN])
+
+
+def _check_envelope(sv: SchemaVersion, envelope: Mapping[str, Any]) -> None:
+    """The envelope must name the schema the bytes are written with."""
+    if envelope["event_type"] != sv.short_name:
+        raise ContractError(
+            "envelope.event_type",
+            "mismatch",
+            f"envelope.event_type is {envelope['event_type']!r} but the record is encoded as {sv.short_name}",
+        )
+    if envelope["schema_fingerprint"] != sv.fingerprint_hex:
+        raise ContractError(
+            "envelope.schema_fingerprint",
+            "mismatch",
+            f"envelope.schema_fingerprint is {envelope['schema_fingerprint']!r} but "
+            f"{sv.short_name} v{sv.version} has fingerprint {sv.fingerprint_hex}",
+        )
+
+
+@cache
+def _default_codec() -> Codec:
+    return Codec(Catalogue.default())
+
+
+def encode(name_or_version: str | SchemaVersion, record: Mapping[str, Any]) -> bytes:
+    """Validate `record` and encode it as SOE with the given version (or a name's latest version)."""
+    return Codec.default().encode(name_or_version, record)
+
+
+def decode(data: bytes, reader: str | SchemaVersion | None = None) -> Decoded:
+    """Decode SOE bytes, resolving the writer schema to `reader` (default: latest of the same type)."""
+    return Codec.default().decode(data, reader)
+
+
+def stamp_envelope(name_or_version: str | SchemaVersion, record: Mapping[str, Any]) -> dict[str, Any]:
+    """Copy of an event record whose envelope carries this schema's event_type and fingerprint hex."""
+    return Codec.default().stamp_envelope(name_or_version, record)
+
+
+def validate(name_or_version: str | SchemaVersion, record: Mapping[str, Any]) -> SchemaVersion:
+    """Raise ContractError unless `record` fits; returns the SchemaVersion it was checked against."""
+    return Codec.default().validate(name_or_version, record)
+
+
+__all__ = [
+    "HEADER_LEN",
+    "MARKER",
+    "Codec",
+    "ContractError",
+    "DecodeError",
+    "Decoded",
+    "SchemaError",
+    "decode",
+    "encode",
+    "fingerprint_of",
+    "stamp_envelope",
+    "validate",
+]
