@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
+from lienthong import failpoints
 from lienthong.projections import tables as t
 from lienthong.projections.facts import Fact
 from lienthong.projections.rows import RowSet
@@ -60,6 +61,7 @@ class Projector:
             for f in fresh:
                 key = (f.source, f.partition)
                 positions[key] = max(positions.get(key, -1), f.offset)
+            failpoints.hit("projector.before_commit")
             _upsert(
                 conn,
                 t.checkpoints,

@@ -13,6 +13,7 @@ import logging
 import os
 from datetime import UTC, datetime
 
+from lienthong import failpoints
 from lienthong.agencies import Registry, default_registry
 from lienthong.config import Settings
 from lienthong.domain import CaseState, decide, evolve, evolve_rejection
@@ -71,6 +72,7 @@ class Decider:
                 )
                 evolve(state, decision.event, decision.event_hash)
         self._flush_or_die()
+        failpoints.hit("decider.after_flush")  # decisions on the log, offsets not yet committed
 
     def route_rejections(self, values: list[bytes]) -> None:
         """Copy each rejection to the submitting agency's own topic (its ACL lets it read only that)."""

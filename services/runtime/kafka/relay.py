@@ -11,14 +11,14 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import re
 import uuid
 from datetime import UTC, datetime
 
 from lienthong.config import Settings
 from lienthong.domain import Submission
 from lienthong.domain.refusals import refuse
-from lienthong.infra.kafka.topics import INBOX_PREFIX, SUBMISSIONS, agency_rejections_topic
+from lienthong.agencies import default_registry
+from lienthong.infra.kafka.topics import INBOX_PREFIX, SUBMISSIONS, agency_rejections_topic, inbox_topic
 from lienthong.runtime.kafka.clients import faust_app, producer
 from lienthong.runtime.records import encode_rejection, encode_submission
 from lienthong.schemas import ContractError, SchemaError, decode
@@ -106,7 +106,10 @@ def _best_effort_id(value: bytes) -> str:
 def build(settings: Settings):
     app = faust_app(APP_ID, settings)
     relay = Relay(settings)
-    inboxes = app.topic(pattern="^" + re.escape(INBOX_PREFIX) + ".*")
+    # One topic per registered agency. (faust 0.15.3's pattern subscription crashes its conductor with
+    # "You should provide either `topics` or `pattern`", so the inboxes are listed; the registry is
+    # loaded at start, like every other rule file, and a new agency needs a relay restart.)
+    inboxes = app.topic(*(inbox_topic(code) for code in default_registry().codes()))
 
     @app.agent(inboxes)
     async def forward(stream):
