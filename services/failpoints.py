@@ -1,7 +1,7 @@
 """Named fault-injection points for the crash tests (off unless LIENTHONG_FAILPOINTS is set).
 
-LIENTHONG_FAILPOINTS="projector.before_commit=/tmp/marker:30" makes the process touch the marker
-file and pause 30 s each time it reaches that point, so a test can SIGKILL it exactly there.
+LIENTHONG_FAILPOINTS="projector.before_commit=/tmp/marker:30:2" lets the point pass twice, then on
+the third hit touches the marker file and pauses 30 s, so a test can SIGKILL the process exactly there.
 """
 
 from __future__ import annotations
@@ -12,13 +12,16 @@ from functools import cache
 from pathlib import Path
 
 
+_hits: dict[str, int] = {}
+
+
 @cache
-def _armed() -> dict[str, tuple[Path, float]]:
-    points: dict[str, tuple[Path, float]] = {}
+def _armed() -> dict[str, tuple[Path, float, int]]:
+    points: dict[str, tuple[Path, float, int]] = {}
     for item in filter(None, os.environ.get("LIENTHONG_FAILPOINTS", "").split(",")):
         name, _, spec = item.partition("=")
-        marker, _, seconds = spec.rpartition(":")
-        points[name.strip()] = (Path(marker), float(seconds))
+        marker, seconds, *after = spec.split(":")
+        points[name.strip()] = (Path(marker), float(seconds), int(after[0]) if after else 0)
     return points
 
 
@@ -26,6 +29,8 @@ def hit(name: str) -> None:
     armed = _armed().get(name)
     if armed is None:
         return
-    marker, seconds = armed
-    marker.write_text(str(os.getpid()))
-    time.sleep(seconds)
+    marker, seconds, after = armed
+    _hits[name] = _hits.get(name, 0) + 1
+    if _hits[name] > after:
+        marker.write_text(str(os.getpid()))
+        time.sleep(seconds)

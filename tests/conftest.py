@@ -6,7 +6,12 @@ import os
 
 import pytest
 
-pytest_plugins = ["tests.fixtures.kafka", "tests.fixtures.postgres", "tests.fixtures.exchange"]
+pytest_plugins = [
+    "tests.fixtures.kafka",
+    "tests.fixtures.postgres",
+    "tests.fixtures.exchange",
+    "tests.fixtures.kafka_exchange",
+]
 
 MUST_RUN_IN_CI = ("kafka", "postgres")
 

@@ -53,14 +53,19 @@ class Credentials:
         """Keep a key handed in by deployment secrets (e.g. LIENTHONG_AGENCY_KEYS); idempotent."""
         parts = api_key.split("_", 2)
         if len(parts) != 3 or parts[0] != PREFIX or len(parts[2]) < 32:
-            raise ValueError(f"agency key for {agency_code} must look like {PREFIX}_<key id>_<secret of 32+ chars>")
+            raise ValueError(
+                f"agency key for {agency_code} must look like {PREFIX}_<key id>_<secret of 32+ chars>"
+            )
         if self.authenticate(api_key) == agency_code:
             return
         salt = secrets.token_bytes(16)
         with self._engine.begin() as conn:
             conn.execute(
                 agency_keys.insert().values(
-                    key_id=parts[1], agency_code=agency_code, salt=salt, digest=_digest(salt, parts[2]),
+                    key_id=parts[1],
+                    agency_code=agency_code,
+                    salt=salt,
+                    digest=_digest(salt, parts[2]),
                     created_at=datetime.now(UTC),
                 )
             )

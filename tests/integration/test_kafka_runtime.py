@@ -36,7 +36,9 @@ def test_one_scenario_suite_gives_identical_read_models_in_both_runtimes(kafka_e
     assert all(o["status"] in ("accepted", "rejected") for o in outcomes), outcomes
     kafka_exchange.wait_projected()
 
-    assert snapshot(make_engine(kafka_exchange.settings.database_url)) == snapshot(embedded.services.readmodels)
+    assert snapshot(make_engine(kafka_exchange.settings.database_url)) == snapshot(
+        embedded.services.readmodels
+    )
     chained = verify_log(Stored(r.offset, r.value) for r in kafka_exchange.log_records(EVENTS))
     assert chained.ok and chained.cases == 6, chained.as_dict()
 
@@ -47,22 +49,43 @@ def test_a_repeated_or_stale_submission_behaves_as_in_the_embedded_runtime(kafka
     (agency, first), *_ = cases(1, seed=4)
     once, twice = kafka_exchange.submit(agency, first), kafka_exchange.submit(agency, first)
     assert once["status"] == "accepted" and once == twice
-    stale = {**first, "submission_id": str(uuid.uuid4()), "event_type": "CaseClosed", "expected_version": 0,
-             "payload": {"reason": "moved"}}
+    stale = {
+        **first,
+        "submission_id": str(uuid.uuid4()),
+        "event_type": "CaseClosed",
+        "expected_version": 0,
+        "payload": {"reason": "moved"},
+    }
     out = kafka_exchange.submit(agency, stale)
     assert out["rejection"]["code"] == "stale_version"
     kafka_exchange.wait_projected()
-    accepted = [decode(r.value).record["envelope"]["submission_id"] for r in kafka_exchange.log_records(EVENTS)]
+    accepted = [
+        decode(r.value).record["envelope"]["submission_id"] for r in kafka_exchange.log_records(EVENTS)
+    ]
     assert accepted == [first["submission_id"]]
 
 
 def _inbox_submission(case_id: str, event_type: str, payload: dict, **extra) -> bytes:
-    return encode("lienthong.InboxSubmission", {
-        "submission_id": str(uuid.uuid4()), "case_id": case_id, "event_type": event_type,
-        "expected_version": None, "occurred_at": datetime(2026, 4, 1, 2, tzinfo=UTC), "actor_pseudonym": "sys-07",
-        "admin_unit_code": "20242", "legal_basis": None, "subject_person_ref": None, "consent_ref": None,
-        "correlation_id": None, "causation_id": None, "payload_json": json.dumps(payload),
-        "personal_data_json": extra.pop("personal_data_json", None), **extra})
+    return encode(
+        "lienthong.InboxSubmission",
+        {
+            "submission_id": str(uuid.uuid4()),
+            "case_id": case_id,
+            "event_type": event_type,
+            "expected_version": None,
+            "occurred_at": datetime(2026, 4, 1, 2, tzinfo=UTC),
+            "actor_pseudonym": "sys-07",
+            "admin_unit_code": "20242",
+            "legal_basis": None,
+            "subject_person_ref": None,
+            "consent_ref": None,
+            "correlation_id": None,
+            "causation_id": None,
+            "payload_json": json.dumps(payload),
+            "personal_data_json": extra.pop("personal_data_json", None),
+            **extra,
+        },
+    )
 
 
 def test_an_agency_producing_directly_is_stamped_from_its_inbox_and_reads_only_its_rejections(kafka_exchange):
@@ -73,12 +96,25 @@ def test_an_agency_producing_directly_is_stamped_from_its_inbox_and_reads_only_i
     config = kafka_exchange.broker.agency_config(agency)
     producer = KafkaProducer(**config, acks="all", enable_idempotence=True)
     person = {"report_place_code": "20242", "representative_flag": False, "sex": "female", "birth_year": 2001}
-    good = _inbox_submission("HS-INBOX-1", "PersonReported", person,
-                             personal_data_json=json.dumps({"full_name": "Phạm Thị Hộp Thư"}))
-    early_certificate = _inbox_submission("HS-INBOX-1", "VictimCertificateIssued", {
-        "certificate_no": "X", "issuer_agency_code": agency, "issue_date": "2026-04-01",
-        "document_type": "certificate"})
-    producer.send(inbox_topic(agency), value=b"\xc3\x01 not avro at all")  # malformed: refused, relay lives on
+    good = _inbox_submission(
+        "HS-INBOX-1",
+        "PersonReported",
+        person,
+        personal_data_json=json.dumps({"full_name": "Phạm Thị Hộp Thư"}),
+    )
+    early_certificate = _inbox_submission(
+        "HS-INBOX-1",
+        "VictimCertificateIssued",
+        {
+            "certificate_no": "X",
+            "issuer_agency_code": agency,
+            "issue_date": "2026-04-01",
+            "document_type": "certificate",
+        },
+    )
+    producer.send(
+        inbox_topic(agency), value=b"\xc3\x01 not avro at all"
+    )  # malformed: refused, relay lives on
     producer.send(inbox_topic(agency), value=good)
     producer.send(inbox_topic(agency), value=early_certificate)
     producer.flush()
@@ -86,8 +122,13 @@ def test_an_agency_producing_directly_is_stamped_from_its_inbox_and_reads_only_i
         producer.send(inbox_topic("SYT-48"), value=good).get(timeout=30)
     producer.close()
 
-    consumer = KafkaConsumer(agency_rejections_topic(agency), **config, group_id=agency_group(agency, "t"),
-                             auto_offset_reset="earliest", consumer_timeout_ms=1000)
+    consumer = KafkaConsumer(
+        agency_rejections_topic(agency),
+        **config,
+        group_id=agency_group(agency, "t"),
+        auto_offset_reset="earliest",
+        consumer_timeout_ms=1000,
+    )
     seen: list[dict] = []
     deadline = time.monotonic() + 90
     while len(seen) < 2 and time.monotonic() < deadline:

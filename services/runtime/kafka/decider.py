@@ -20,12 +20,13 @@ from lienthong.domain import CaseState, decide, evolve, evolve_rejection
 from lienthong.infra.kafka.topics import EVENTS, REJECTIONS, SUBMISSIONS, agency_rejections_topic
 from lienthong.runtime.kafka.clients import faust_app, producer
 from lienthong.runtime.kafka.partition_state import PartitionStates
+from lienthong.runtime.kafka.watchdog import ProgressWatchdog
 from lienthong.runtime.records import decode_submission, encode_rejection
 from lienthong.schemas import SchemaError, decode
 
 log = logging.getLogger(__name__)
 APP_ID = "lienthong-decider"
-BATCH = 500
+BATCH = int(os.environ.get("LIENTHONG_DECIDER_BATCH", "500"))  # submissions per batch
 
 
 class Decider:
@@ -96,6 +97,7 @@ class Decider:
 def build(settings: Settings):
     app = faust_app(APP_ID, settings)
     decider = Decider(settings)
+    watchdog = ProgressWatchdog(settings, APP_ID, [SUBMISSIONS])
     submissions = app.topic(SUBMISSIONS, partitions=settings.partitions)
     rejections = app.topic(REJECTIONS, partitions=settings.partitions)
 
@@ -105,6 +107,7 @@ def build(settings: Settings):
         async for events in stream.take_events(BATCH, within=0.05):
             batch = [(e.message.partition, e.value) for e in events]
             await loop.run_in_executor(None, decider.process, batch)
+            watchdog.progressed()
 
     @app.agent(rejections)
     async def route_rejections(stream):
@@ -115,5 +118,9 @@ def build(settings: Settings):
     @app.on_partitions_revoked.connect
     async def forget(app_, revoked, **kwargs) -> None:
         decider.states.drop({tp.partition for tp in revoked if tp.topic == SUBMISSIONS})
+
+    @app.task
+    async def start_watchdog() -> None:
+        watchdog.start()
 
     return app

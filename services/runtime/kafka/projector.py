@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import time
 
 from lienthong.config import Settings
@@ -16,11 +17,12 @@ from lienthong.infra.kafka.topics import EVENTS, REJECTIONS
 from lienthong.projections.facts import EVENT, REJECTION, Fact
 from lienthong.projections.runner import Projector
 from lienthong.runtime.kafka.clients import faust_app
+from lienthong.runtime.kafka.watchdog import ProgressWatchdog
 from lienthong.schemas import decode
 from lienthong.store import make_engine
 
 log = logging.getLogger(__name__)
-BATCH = 1000
+BATCH = int(os.environ.get("LIENTHONG_PROJECTOR_BATCH", "1000"))  # facts per transaction
 
 
 def apply_with_retry(projector: Projector, facts: list[Fact]) -> None:
@@ -38,7 +40,9 @@ def apply_with_retry(projector: Projector, facts: list[Fact]) -> None:
 
 def build(settings: Settings):
     projector = Projector(make_engine(settings.database_url))
-    app = faust_app(f"lienthong-projector-{projector.generation[:12]}", settings)
+    app_id = f"lienthong-projector-{projector.generation[:12]}"
+    app = faust_app(app_id, settings)
+    watchdog = ProgressWatchdog(settings, app_id, [EVENTS, REJECTIONS])
     log_topics = app.topic(EVENTS, REJECTIONS, partitions=settings.partitions)
 
     @app.agent(log_topics)
@@ -56,5 +60,10 @@ def build(settings: Settings):
                 for e in events
             ]
             await loop.run_in_executor(None, apply_with_retry, projector, facts)
+            watchdog.progressed()
+
+    @app.task
+    async def start_watchdog() -> None:
+        watchdog.start()
 
     return app
