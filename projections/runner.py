@@ -10,13 +10,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
+from sqlalchemy import Connection, Engine, Table, select
+from sqlalchemy.dialects import postgresql, sqlite
+
 from lienthong import failpoints
 from lienthong.projections import tables as t
 from lienthong.projections.facts import Fact
 from lienthong.projections.rows import RowSet
 from lienthong.projections.views import View, default_views
-from sqlalchemy import Connection, Engine, Table, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 
 class Projector:

@@ -7,6 +7,7 @@ import logging
 import sys
 
 import click
+
 from lienthong.config import Settings
 from lienthong.infra.kafka.cli import kafka
 from lienthong.infra.postgres.cli import postgres
@@ -28,6 +29,7 @@ main.add_command(postgres)
 
 def _serve(settings: Settings, host: str | None, port: int | None) -> None:
     import uvicorn
+
     from lienthong.gateway.app import create_app
     from lienthong.wiring import build_services
 

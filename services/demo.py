@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 import httpx
 import uvicorn
+
 from lienthong.client import Client
 from lienthong.config import Settings
 from lienthong.gateway.app import create_app

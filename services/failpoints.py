@@ -11,7 +11,6 @@ import time
 from functools import cache
 from pathlib import Path
 
-
 _hits: dict[str, int] = {}
 
 

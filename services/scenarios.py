@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from faker import Faker
+
 from lienthong.agencies import Registry, default_registry
 from lienthong.places import province_of
 

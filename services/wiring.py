@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from sqlalchemy import Engine
+
 from lienthong.agencies import Registry, default_registry
 from lienthong.config import Settings
 from lienthong.domain import Submission
@@ -12,7 +14,6 @@ from lienthong.gateway.credentials import Credentials
 from lienthong.privacy.keystore import KeyStore, load_master_key
 from lienthong.projections.runner import Projector
 from lienthong.store import make_engine
-from sqlalchemy import Engine
 
 
 class Backend(Protocol):

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import click
+
 from lienthong.infra.postgres.server import PgStatus, PostgresError, PostgresSettings, down, status, up, url
 
 

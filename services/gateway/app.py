@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+
 from lienthong import __version__
 from lienthong.gateway import submissions, views
 from lienthong.wiring import Services

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
 from lienthong.agencies import Agency
 
 _bearer = HTTPBearer(auto_error=False)

@@ -6,12 +6,13 @@ import uuid
 from datetime import UTC, datetime
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
+from sqlalchemy import select
+
 from lienthong.agencies import Agency
 from lienthong.domain import Submission
 from lienthong.gateway.auth import _msg, current_agency
 from lienthong.gateway.models import OutcomeOut, RejectionOut, SubmissionIn
 from lienthong.projections.tables import submission_outcomes as outcomes
-from sqlalchemy import select
 
 router = APIRouter(prefix="/v1", tags=["submissions"])
 _CLIENT_ERRORS = frozenset({"invalid_field", "unknown_event_type"})

@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from sqlalchemy import select
+
 from lienthong import places
 from lienthong.agencies import Agency
 from lienthong.gateway.auth import _msg, current_agency
 from lienthong.projections.tables import case_register, commune_caseload
-from sqlalchemy import select
 
 router = APIRouter(prefix="/v1", tags=["views"])
 # Personal data is sealed in the register; it is not served by this view.

@@ -252,7 +252,8 @@ AGENCY_CODE = os.environ.get("LIENTHONG_TEST_AGENCY_CODE", "DD-111")
 
 @pytest.fixture(scope="session")
 def agency_key() -> str:
-    return os.environ.get("LIENTHONG_TEST_AGENCY_KEY") or f"lt_{secrets.token_hex(8)}_{secrets.token_urlsafe(32)}"
+    generated = f"lt_{secrets.token_hex(8)}_{secrets.token_urlsafe(32)}"
+    return os.environ.get("LIENTHONG_TEST_AGENCY_KEY") or generated
 
 
 @pytest.fixture(scope="session")

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from lienthong.projections import tables as t
 from sqlalchemy import Engine, select
+
+from lienthong.projections import tables as t
 
 # The decision time and the person refs the door mints (random, by design) differ between runs;
 # every other fact must not.

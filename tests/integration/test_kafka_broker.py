@@ -23,6 +23,7 @@ from kafka.errors import (
     KafkaTimeoutError,
     TopicAuthorizationFailedError,
 )
+
 from lienthong.infra.kafka import (
     AUTHORIZER,
     EVENTS,

@@ -12,6 +12,7 @@ import psycopg
 import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
+
 from lienthong.infra.postgres import (
     PostgresSettings,
     create_database,

@@ -5,12 +5,12 @@ from __future__ import annotations
 import random
 
 import pytest
+
 from lienthong.projections.facts import EVENT, REJECTION, Fact
 from lienthong.projections.runner import Projector
 from lienthong.scenarios import cases
 from lienthong.schemas import decode
 from lienthong.store import make_engine
-
 from tests.integration.read_models import snapshot
 
 

@@ -13,6 +13,7 @@ from fastavro.schema import fingerprint as fastavro_fingerprint
 from fastavro.schema import to_parsing_canonical_form
 from fastavro.validation import ValidationError
 from fastavro.validation import validate as fastavro_validate
+
 from lienthong.schemas import (
     Catalogue,
     ContractError,

@@ -6,6 +6,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
+
 from lienthong.agencies import default_registry
 from lienthong.domain import CaseState, Submission, decide, evolve, evolve_rejection
 from lienthong.domain.refusals import refusal_codes

@@ -8,7 +8,6 @@ from lienthong.audit import verify_log
 from lienthong.privacy import ERASED, KeyStore
 from lienthong.projections.views.case_register import seal_from_text
 from lienthong.store import make_engine
-
 from tests.integration.test_gateway_embedded import body
 
 

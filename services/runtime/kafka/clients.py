@@ -6,6 +6,7 @@ from typing import Any
 
 import faust
 from kafka import KafkaConsumer, KafkaProducer
+
 from lienthong.config import Settings
 
 # A delivery may wait this long for a restarting broker before the process gives up on it.

@@ -12,6 +12,7 @@ import logging
 import threading
 
 from kafka import TopicPartition
+
 from lienthong.config import Settings
 from lienthong.domain import CaseState, evolve
 from lienthong.domain.model import Outcome

@@ -14,10 +14,10 @@ import logging
 import uuid
 from datetime import UTC, datetime
 
+from lienthong.agencies import default_registry
 from lienthong.config import Settings
 from lienthong.domain import Submission
 from lienthong.domain.refusals import refuse
-from lienthong.agencies import default_registry
 from lienthong.infra.kafka.topics import INBOX_PREFIX, SUBMISSIONS, agency_rejections_topic, inbox_topic
 from lienthong.runtime.kafka.clients import faust_app, producer
 from lienthong.runtime.records import encode_rejection, encode_submission
