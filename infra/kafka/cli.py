@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+import shlex
 import time
 from pathlib import Path
 
 import click
 
+from lienthong.agencies import default_registry
+
 from .broker import KafkaBrokerError, KafkaSettings, down, status, up
-from .provision import ProvisionError, provision
+from .provision import ProvisionError, credentials, provision, provision_remote
+from .topics import EXCHANGE_PRINCIPAL
 
 
 def _settings(ctx: click.Context) -> KafkaSettings:
@@ -81,7 +85,7 @@ def kafka(ctx: click.Context, state_dir: Path | None, port: int | None) -> None:
     "--agencies-file",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     default=None,
-    help="Agency codes to provision (JSON list or one per line).",
+    help="Agency codes to provision (JSON list or one per line; default: every agency in the registry).",
 )
 @click.option(
     "--timeout", type=float, default=120.0, show_default=True, help="Seconds to wait for readiness."
@@ -93,7 +97,7 @@ def up_cmd(
 ) -> None:
     """Start the broker (idempotent), then provision topics, users and ACLs."""
     settings = _settings(ctx)
-    agencies = read_agencies_file(agencies_file) if agencies_file else []
+    agencies = read_agencies_file(agencies_file) if agencies_file else default_registry().codes()
     started = time.monotonic()
     try:
         up(settings, timeout=timeout)
@@ -113,6 +117,47 @@ def up_cmd(
         )
         click.echo(f"  secrets:     {settings.secrets_file}")
     ctx.exit(0 if st.ready else 1)
+
+
+@kafka.command("provision")
+@click.option(
+    "--partitions", type=click.IntRange(min=1), default=None, help="Default: $LIENTHONG_PARTITIONS or 2."
+)
+@click.pass_context
+def provision_cmd(ctx: click.Context, partitions: int | None) -> None:
+    """Topics and ACLs for the exchange and every registered agency.
+
+    With LIENTHONG_KAFKA_BOOTSTRAP set (and LIENTHONG_KAFKA_USERNAME/PASSWORD naming an admin), this
+    provisions that broker; otherwise the local broker under --state-dir, users included.
+    """
+    from lienthong.config import Settings
+
+    settings = Settings()
+    parts = partitions or settings.partitions
+    codes = default_registry().codes()
+    try:
+        if settings.kafka_bootstrap:
+            result = provision_remote(settings.kafka_client_config(), codes, parts)
+        else:
+            result = provision(_settings(ctx), codes, partitions=parts)
+    except (KafkaBrokerError, ProvisionError, ValueError) as exc:
+        click.echo(f"error: {exc}", err=True)
+        ctx.exit(1)
+    click.echo(json.dumps(result.to_dict(), indent=2))
+
+
+@kafka.command("env")
+@click.pass_context
+def env_cmd(ctx: click.Context) -> None:
+    """Print shell exports pointing the workers at this broker: eval "$(lienthong kafka env)"."""
+    settings = _settings(ctx)
+    user, password = credentials(settings, EXCHANGE_PRINCIPAL)
+    for name, value in (
+        ("LIENTHONG_KAFKA_BOOTSTRAP", settings.bootstrap),
+        ("LIENTHONG_KAFKA_USERNAME", user),
+        ("LIENTHONG_KAFKA_PASSWORD", password),
+    ):
+        click.echo(f"export {name}={shlex.quote(value)}")
 
 
 @kafka.command("down")

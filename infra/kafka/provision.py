@@ -359,7 +359,47 @@ def provision(
     return result
 
 
+def provision_remote(
+    admin_config: dict[str, Any],
+    agencies: Iterable[str] = (),
+    partitions: int = 2,
+    *,
+    timeout: float = 30.0,
+) -> Provisioned:
+    """Topics and ACLs on a broker this project did not start (e.g. the compose stack).
+
+    SCRAM users there belong to the operator (created at format time or by their tooling), so only
+    topics and ACLs are brought to the declared state; the exchange must run as EXCHANGE_PRINCIPAL.
+    """
+    from kafka import KafkaAdminClient
+
+    codes = sorted({validate_agency_code(code) for code in agencies})
+    specs = exchange_topics(partitions)
+    for code in codes:
+        specs.extend(agency_topics(code))
+    wanted = {EXCHANGE_PRINCIPAL: exchange_acls()}
+    for code in codes:
+        wanted[agency_principal(code)] = agency_acls(code)
+    result = Provisioned(
+        bootstrap=str(admin_config.get("bootstrap_servers")),
+        partitions=partitions,
+        agencies=codes,
+        topics=[s.name for s in specs],
+        users=[],
+    )
+    admin = KafkaAdminClient(**admin_config)
+    try:
+        _ensure_topics(admin, specs, result, timeout)
+        _ensure_acls(admin, wanted, result)
+        if result.created_acls or result.deleted_acls:
+            _wait_acls_visible(admin, wanted, timeout)
+    finally:
+        admin.close()
+    return result
+
+
 __all__ = [
+    "provision_remote",
     "ADMIN_USER",
     "Provisioned",
     "ProvisionError",

@@ -24,7 +24,12 @@ from tests.integration.read_models import snapshot
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 
 
-def test_one_scenario_suite_gives_identical_read_models_in_both_runtimes(kafka_exchange, tmp_path):
+@pytest.mark.postgres
+def test_one_scenario_suite_gives_identical_read_models_in_both_runtimes(
+    kafka_exchange, postgres_url, tmp_path
+):
+    """Embedded on SQLite, Kafka with its projector writing to PostgreSQL: the same views, row for row."""
+    kafka_exchange.use_database(postgres_url)
     history = list(cases(6, seed=21))
     embedded = open_exchange(embedded_settings(tmp_path / "embedded"))
     for agency, body in history:

@@ -215,8 +215,9 @@ def rejection() -> dict[str, Any]:
 # -- round trips ----------------------------------------------------------------------------------
 
 
-def test_every_event_type_has_a_sample() -> None:
-    assert sorted(PAYLOADS) == CAT.event_types()
+def test_every_sample_is_a_catalogue_event_type() -> None:
+    # The hand-written samples cover the backbone; test_catalogue_complete round-trips every type.
+    assert set(PAYLOADS) <= set(CAT.event_types())
 
 
 @pytest.mark.parametrize("event_type", sorted(PAYLOADS))
