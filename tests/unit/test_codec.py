@@ -224,8 +224,13 @@ def test_every_sample_is_a_catalogue_event_type() -> None:
 def test_event_round_trip(event_type: str) -> None:
     record = event(event_type)
     decoded = decode(encode(event_type, record))
-    assert decoded.record == record
-    assert decoded.schema is decoded.writer is CAT.latest(event_type)
+    latest = CAT.latest(event_type)
+    # Fields a sample leaves out come back with their defaults (newer versions add optional fields).
+    defaults = {
+        f["name"]: f["default"] for f in latest.schema["fields"] if "default" in f and f["name"] not in record
+    }
+    assert decoded.record == {**record, **defaults}
+    assert decoded.schema is decoded.writer is latest
 
 
 @pytest.mark.parametrize(
@@ -343,7 +348,7 @@ def test_missing_marker_or_short_header_is_a_clear_error(data: bytes) -> None:
 
 def test_truncated_body_and_trailing_bytes_are_refused() -> None:
     data = encode("ReferralSent", event("ReferralSent"))
-    with pytest.raises(DecodeError, match="corrupt lienthong.events.ReferralSent v1 body"):
+    with pytest.raises(DecodeError, match="corrupt lienthong.events.ReferralSent v[0-9]+ body"):
         decode(data[:-5])
     with pytest.raises(DecodeError, match="3 trailing bytes"):
         decode(data + b"abc")
