@@ -95,4 +95,33 @@ submission_outcomes = Table(
     Column("decided_at", DateTime(timezone=True), nullable=False),
 )
 
+# Every person the log has named, once per pseudonymous ref. `merged_into` points at the ref a data
+# steward merged this one into (PersonsMerged); following it to the end gives the counted person.
+persons = Table(
+    "persons",
+    metadata,
+    Column("person_ref", String(64), primary_key=True),
+    Column("case_id", String(64), nullable=False, index=True),
+    Column("role", String(24), nullable=False),  # subject | accompanying_minor
+    Column("adult_person_ref", String(64)),
+    Column("merged_into", String(64), index=True),
+    Column("status", String(32), nullable=False),
+    Column("sex", String(16)),
+    Column("birth_year", Integer),
+    Column("province_code", String(8), index=True),
+    Column("commune_code", String(8)),
+    Column("first_seen_at", DateTime(timezone=True), nullable=False),
+)
+
+person_merges = Table(
+    "person_merges",
+    metadata,
+    Column("merge_id", String(64), primary_key=True),
+    Column("case_id", String(64), nullable=False),
+    Column("surviving_person_ref", String(64), nullable=False),
+    Column("merged_person_refs", Text, nullable=False),  # JSON list
+    Column("match_rule_code", String(64), nullable=False),
+    Column("active", Boolean, nullable=False),
+)
+
 TABLES: dict[str, Table] = {t.name: t for t in metadata.sorted_tables}

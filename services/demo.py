@@ -39,14 +39,14 @@ def start_server(settings: Settings, port: int) -> tuple[uvicorn.Server, threadi
     raise RuntimeError(f"the HTTP server did not answer on {url}")
 
 
-def demo_keys(settings: Settings, services) -> dict[str, str]:
-    """One API key per agency, kept in a 0600 file so the user can try the API afterwards."""
+def demo_keys(settings: Settings, services, agencies: set[str]) -> dict[str, str]:
+    """One API key per agency in the demo, kept in a 0600 file so the user can try the API afterwards."""
     path: Path = settings.data_dir / "demo-keys.json"
     if path.exists():
         keys = json.loads(path.read_text())
-        if all(services.credentials.authenticate(k) == c for c, k in keys.items()):
+        if set(keys) >= agencies and all(services.credentials.authenticate(k) == c for c, k in keys.items()):
             return keys
-    keys = {a.code: services.credentials.issue(a.code) for a in services.registry}
+    keys = {code: services.credentials.issue(code) for code in sorted(agencies | {"DD-111"})}
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as fh:
@@ -57,11 +57,12 @@ def demo_keys(settings: Settings, services) -> dict[str, str]:
 def run_demo(settings: Settings, *, cases: int, seed: int, keep_serving: bool, port: int | None) -> None:
     server, thread, url = start_server(settings, port or settings.http_port)
     services = server.config.app.state.services
-    keys = demo_keys(settings, services)
+    history = list(scenario_cases(cases, seed=seed, registry=services.registry))
+    keys = demo_keys(settings, services, {agency for agency, _ in history})
     clients: dict[str, Client] = {}
     tally: Counter[str] = Counter()
     example = None
-    for agency, body in scenario_cases(cases, seed=seed, registry=services.registry):
+    for agency, body in history:
         client = clients.setdefault(agency, Client(url, keys[agency]))
         outcome = client.submit(body)
         tally[outcome["status"]] += 1

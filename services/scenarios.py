@@ -32,7 +32,8 @@ def cases(
     fake = Faker("vi_VN")
     fake.seed_instance(seed)
     ids = _Ids(rng)
-    communes = sorted(a.code for a in registry if a.agency_type == "commune_pc")
+    # The demo communes: the ones whose agencies also have a Kafka door, so both runtimes can be fed.
+    communes = sorted(c for c in registry.kafka_agencies() if registry.get(c).agency_type == "commune_pc")
     for n in range(count):
         commune_agency = registry.get(rng.choice(communes))
         commune = commune_agency.jurisdiction

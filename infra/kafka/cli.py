@@ -85,7 +85,7 @@ def kafka(ctx: click.Context, state_dir: Path | None, port: int | None) -> None:
     "--agencies-file",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     default=None,
-    help="Agency codes to provision (JSON list or one per line; default: every agency in the registry).",
+    help="Agency codes to provision (JSON list or one per line; default: the Kafka-door agencies).",
 )
 @click.option(
     "--timeout", type=float, default=120.0, show_default=True, help="Seconds to wait for readiness."
@@ -97,7 +97,7 @@ def up_cmd(
 ) -> None:
     """Start the broker (idempotent), then provision topics, users and ACLs."""
     settings = _settings(ctx)
-    agencies = read_agencies_file(agencies_file) if agencies_file else default_registry().codes()
+    agencies = read_agencies_file(agencies_file) if agencies_file else default_registry().kafka_agencies()
     started = time.monotonic()
     try:
         up(settings, timeout=timeout)
@@ -134,7 +134,7 @@ def provision_cmd(ctx: click.Context, partitions: int | None) -> None:
 
     settings = Settings()
     parts = partitions or settings.partitions
-    codes = default_registry().codes()
+    codes = default_registry().kafka_agencies()
     try:
         if settings.kafka_bootstrap:
             result = provision_remote(settings.kafka_client_config(), codes, parts)

@@ -19,6 +19,7 @@ class View(Protocol):
 def default_views() -> list[View]:
     from lienthong.projections.views.case_register import CaseRegister
     from lienthong.projections.views.commune_caseload import CommuneCaseload
+    from lienthong.projections.views.persons import Persons
     from lienthong.projections.views.submission_outcomes import SubmissionOutcomes
 
-    return [CaseRegister(), CommuneCaseload(), SubmissionOutcomes()]
+    return [CaseRegister(), CommuneCaseload(), SubmissionOutcomes(), Persons()]

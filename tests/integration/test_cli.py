@@ -114,7 +114,7 @@ def test_demo_loads_synthetic_cases_through_the_api_and_shows_the_caseload(tmp_p
 
 @pytest.mark.kafka
 def test_remote_provisioning_is_idempotent_and_grants_the_exchange_its_acls(kafka_broker):
-    codes = default_registry().codes()
+    codes = default_registry().kafka_agencies()
     first = provision_remote(kafka_broker.admin_config(), codes, 2)
     second = provision_remote(kafka_broker.admin_config(), codes, 2)
     assert second.created_topics == [] and second.created_acls == 0 and second.deleted_acls == 0

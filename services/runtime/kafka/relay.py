@@ -106,10 +106,10 @@ def _best_effort_id(value: bytes) -> str:
 def build(settings: Settings):
     app = faust_app(APP_ID, settings)
     relay = Relay(settings)
-    # One topic per registered agency. (faust 0.15.3's pattern subscription crashes its conductor with
+    # One topic per agency with a Kafka door. (faust 0.15.3's pattern subscription crashes its conductor with
     # "You should provide either `topics` or `pattern`", so the inboxes are listed; the registry is
     # loaded at start, like every other rule file, and a new agency needs a relay restart.)
-    inboxes = app.topic(*(inbox_topic(code) for code in default_registry().codes()))
+    inboxes = app.topic(*(inbox_topic(code) for code in default_registry().kafka_agencies()))
 
     @app.agent(inboxes)
     async def forward(stream):
