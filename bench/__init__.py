@@ -1,0 +1,1 @@
+"""Reproducible benchmarks (lienthong bench)."""
