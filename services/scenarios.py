@@ -16,6 +16,7 @@ from faker import Faker
 
 from lienthong.agencies import Registry, default_registry
 from lienthong.places import province_of
+from lienthong.rules import default_rules
 
 Submission = tuple[str, dict[str, Any]]  # (agency code that submits, submission body)
 
@@ -162,22 +163,37 @@ def cases(
             {
                 "items": [{"item_code": "meal_day", "quantity": 30, "unit": "day"}],
                 "amount_vnd": 30 * 40_000,
-                "rate_ref": f"RATE-{province}-2026",
+                "rate_ref": f"{province}-SYN-2026-01",
             },
             t + timedelta(days=4),
             unit=province,
         )
+        course = default_rules().rate(province, "vocational_training", (t + timedelta(days=10)).date())
         yield sub(
             f"SYT-{province}",
             "SupportPaid",
             {
-                "support_type": "initial_hardship",
-                "amount_vnd": 1_500_000,
-                "rate_table_id": f"RATE-{province}-2026",
+                "support_type": "vocational_training",
+                "amount_vnd": course.amount_vnd,
+                "units": 1,
+                "rate_table_id": course.rate_table_id,
                 "budget_source": "provincial_budget",
                 "voucher_no": f"PC-{rng.randint(100, 999)}",
             },
             t + timedelta(days=10),
+            unit=province,
+        )
+        consent_id = f"CONSENT-{ids.hex(6)}"
+        yield sub(
+            f"SYT-{province}",
+            "ConsentRecorded",
+            {
+                "consent_id": consent_id,
+                "scope_agency_codes": [commune_agency.code],
+                "purpose_codes": ["reintegration"],
+                "given_by": "self",
+            },
+            t + timedelta(days=11),
             unit=province,
         )
         referral_id = ids.uuid()
@@ -189,7 +205,7 @@ def cases(
                 "to_agency_code": commune_agency.code,
                 "reason_code": "return_home",
                 "service_type": "reintegration",
-                "consent_ref": f"CONSENT-{ids.hex(6)}",
+                "consent_ref": consent_id,
             },
             t + timedelta(days=12),
             unit=province,

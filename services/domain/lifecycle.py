@@ -1,72 +1,111 @@
-"""Case statuses and which events open, move or require them (DOMAIN.md §b.1)."""
+"""Statuses of a person and how events group in the lifecycle (DOMAIN.md §b)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
-# Statuses of the person in the case (b.1). TIP: only a tip, no person reported yet.
+# Statuses of the person (b.1). TIP: only a tip, no person reported yet.
 TIP = "tip"
 REPORTED = "reported"
 RECEIVED = "received"
 IN_IDENTIFICATION = "in_identification"
 IDENTIFIED = "identified"
 NOT_A_VICTIM = "not_a_victim"
+ACCOMPANYING_MINOR = "accompanying_minor"
 
-OPENING_EVENTS = frozenset({"TipReceived", "PersonReported", "ReceptionRegistered"})
-PERSON_STATUSES = frozenset({REPORTED, RECEIVED, IN_IDENTIFICATION, IDENTIFIED, NOT_A_VICTIM})
-# Law 53/2024 Ch. V: a person in identification is already entitled to support; so is a victim.
-ENTITLED_STATUSES = frozenset({IN_IDENTIFICATION, IDENTIFIED})
-
-# The L2024 regime (Law 53/2024 as amended by Law 86/2025, Decree 162/2025) starts on this date.
-# Midnight of 2025-07-01 in Vietnam (UTC+7).
-L2024_EFFECTIVE = datetime(2025, 6, 30, 17, tzinfo=UTC)
-
-
-def regime_for(occurred_at: datetime) -> str:
-    """Default legal regime by the date the fact occurred (the person-level rule is a domain-issue item)."""
-    return "L2024" if occurred_at >= L2024_EFFECTIVE else "L2011"
-
-
-# Default legal basis per (event type, regime) when the submitter gives none.
-DEFAULT_LEGAL_BASIS: dict[tuple[str, str], str] = {
-    ("TipReceived", "L2024"): "ND162/2025 Art4-5",
-    ("TipReceived", "L2011"): "L66/2011 Art24",
-    ("PersonReported", "L2024"): "L53/2024 Art27(1) am. L86/2025",
-    ("PersonReported", "L2011"): "L66/2011 Art24; TTLT01/2014",
-    ("ReceptionRegistered", "L2024"): "L53/2024 Art27(2) am. L86/2025",
-    ("ReceptionRegistered", "L2011"): "L66/2011 Art24; TTLT01/2014",
-    ("VerificationRequested", "L2024"): "L53/2024 Art27(2) am. L86/2025",
-    ("VerificationRequested", "L2011"): "TTLT01/2014",
-    ("InitialVerificationCompleted", "L2024"): "L53/2024 Art27(2) am. L86/2025",
-    ("InitialVerificationCompleted", "L2011"): "TTLT01/2014",
-    ("VictimStatusDetermined", "L2024"): "L53/2024",
-    ("VictimStatusDetermined", "L2011"): "L66/2011 Art28",
-    ("VictimCertificateIssued", "L2024"): "L53/2024",
-    ("VictimCertificateIssued", "L2011"): "L66/2011 Art24(4)",
-    ("ProtectionMeasureApplied", "L2024"): "L53/2024 Art34; ND162/2025 Art13",
-    ("ProtectionMeasureApplied", "L2011"): "ND62/2012 Art7",
-    ("EssentialNeedsProvided", "L2024"): "ND162/2025 Art17",
-    ("EssentialNeedsProvided", "L2011"): "ND09/2013; TT84/2019",
-    ("SupportPaid", "L2024"): "ND162/2025",
-    ("SupportPaid", "L2011"): "ND09/2013; TT84/2019",
-    ("ReferralSent", "L2024"): "L53/2024",
-    ("ReferralSent", "L2011"): "L66/2011",
-    ("ReferralAccepted", "L2024"): "L53/2024",
-    ("ReferralAccepted", "L2011"): "L66/2011",
-    ("CaseClosed", "L2024"): "L53/2024",
-    ("CaseClosed", "L2011"): "L66/2011",
+STATUS_LABELS: dict[str, tuple[str, str]] = {
+    TIP: ("mới có tin báo", "tip only"),
+    REPORTED: ("đã trình báo", "reported"),
+    RECEIVED: ("đã tiếp nhận", "received"),
+    IN_IDENTIFICATION: ("đang trong quá trình xác định là nạn nhân", "in identification"),
+    IDENTIFIED: ("nạn nhân", "victim"),
+    NOT_A_VICTIM: ("không phải nạn nhân", "not a victim"),
+    ACCOMPANYING_MINOR: ("người dưới 18 tuổi đi cùng", "accompanying under-18"),
 }
 
-# Events that carry details about a person; they get the 'restricted' sensitivity.
-RESTRICTED_EVENTS = frozenset({"VictimStatusDetermined", "ProtectionMeasureApplied", "TipReceived"})
+# Events that may open a person's case, and the tip loop that may follow a bare tip.
+OPENING_EVENTS = frozenset(
+    {"TipReceived", "PersonReported", "ReceptionRegistered", "RescueCompleted", "VictimHandoverReceived"}
+)
+PERSON_OPENING_EVENTS = OPENING_EVENTS - {"TipReceived"}
+TIP_LOOP = frozenset({"TipForwarded", "TipAcknowledged", "TipOutcomeReported"})
+# Registry and programme facts concern no person: they live on streams of their own (case id = stream id).
+STREAM_EVENTS = frozenset(
+    {
+        "PeriodicReportSubmitted",
+        "AdministrativeUnitSucceeded",
+        "AgencySucceeded",
+        "AnnualPlanIssued",
+        "BudgetAllocated",
+        "InspectionFindingRecorded",
+        "AnnualVictimListSubmitted",
+    }
+)
+# What a closed case still accepts: its reopening, and the person's and the steward's data rights.
+ALLOWED_WHEN_CLOSED = frozenset(
+    {"CaseReopened", "ConsentWithdrawn", "RecordCorrected", "PersonsMerged", "PersonsUnmerged"}
+)
+PERSON_STATUSES = frozenset(
+    {REPORTED, RECEIVED, IN_IDENTIFICATION, IDENTIFIED, NOT_A_VICTIM, ACCOMPANYING_MINOR}
+)
 
 _STATUS_AFTER = {
     "PersonReported": REPORTED,
+    "RescueCompleted": REPORTED,
+    "VictimHandoverReceived": RECEIVED,
     "ReceptionRegistered": RECEIVED,
+    "IdentificationStarted": IN_IDENTIFICATION,
     "VerificationRequested": IN_IDENTIFICATION,
 }
 # Statuses only move forward: a late PersonReported must not undo a reception or an identification.
-_RANK = {TIP: 0, REPORTED: 1, RECEIVED: 2, IN_IDENTIFICATION: 3, IDENTIFIED: 4, NOT_A_VICTIM: 4}
+_RANK = {
+    TIP: 0,
+    REPORTED: 1,
+    RECEIVED: 2,
+    IN_IDENTIFICATION: 3,
+    IDENTIFIED: 4,
+    NOT_A_VICTIM: 4,
+    ACCOMPANYING_MINOR: 4,
+}
+
+# Which statuses an event requires of its subject.
+REQUIRED_STATUS: dict[str, frozenset[str]] = {
+    "IdentificationStarted": frozenset({REPORTED, RECEIVED}),
+    "VerificationRequested": frozenset({REPORTED, RECEIVED, IN_IDENTIFICATION}),
+    "InitialVerificationCompleted": frozenset({REPORTED, RECEIVED, IN_IDENTIFICATION}),
+    "NationalityVerificationRequested": frozenset({REPORTED, RECEIVED, IN_IDENTIFICATION}),
+    "VictimStatusDetermined": frozenset({REPORTED, RECEIVED, IN_IDENTIFICATION}),
+    "VictimCertificateIssued": frozenset({IDENTIFIED}),
+}
+
+# Events that give a person support, and the support type (DOMAIN §d) each one draws on.
+SUPPORT_OF_EVENT: dict[str, str] = {
+    "EssentialNeedsProvided": "essential_needs",
+    "TravelCostPaid": "travel_home",
+    "RepatriationCostPaid": "repatriation",
+    "MedicalServiceProvided": "medical",
+    "HealthInsuranceIssued": "health_insurance_first_year",
+    "CounsellingProvided": "counselling",
+    "LegalAidProvided": "legal_aid",
+    "SchoolEnrolmentSupported": "cultural_study",
+    "TuitionExempted": "cultural_study",
+    "VocationalTrainingEnrolled": "vocational_training",
+    "EmploymentCounsellingProvided": "employment_counselling",
+    "LoanApplicationReferred": "loan",
+    "LoanDisbursed": "loan",
+}
+
+RESTRICTED_EVENTS = frozenset(
+    {
+        "VictimStatusDetermined",
+        "ProtectionRequested",
+        "ProtectionMeasureApplied",
+        "ProtectionRefused",
+        "TipReceived",
+        "CriminalCaseLinked",
+        "MedicalServiceProvided",
+        "CounsellingProvided",
+        "FamilyContacted",
+    }
+)
 
 
 def next_status(current: str | None, event_type: str, record: dict) -> str:
@@ -75,4 +114,15 @@ def next_status(current: str | None, event_type: str, record: dict) -> str:
         return IDENTIFIED if record["status"] == "victim" else NOT_A_VICTIM
     current = current or TIP
     new = _STATUS_AFTER.get(event_type)
-    return new if new and _RANK[new] > _RANK[current] else current
+    return new if new and _RANK[new] > _RANK.get(current, 0) else current
+
+
+def entitlement_status(status: str, regime: str) -> str | None:
+    """The beneficiary status of the support rules for a person's lifecycle status, if any."""
+    if status == IDENTIFIED:
+        return "victim"
+    if status == ACCOMPANYING_MINOR:
+        return "accompanying_minor" if regime == "L2024" else None
+    if status in (REPORTED, RECEIVED, IN_IDENTIFICATION):
+        return "in_identification" if regime == "L2024" else "awaiting_verification"
+    return None

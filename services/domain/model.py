@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 # Deterministic event ids: re-deciding the same submission yields the same id, so a duplicate
@@ -64,7 +64,58 @@ class Outcome:
 class Referral:
     referral_id: str
     to_agency_code: str
-    status: str = "sent"
+    from_agency_code: str = ""
+    status: str = "sent"  # sent | accepted | rejected | completed | revoked
+
+
+@dataclass(slots=True)
+class Transfer:
+    transfer_id: str
+    from_agency_code: str
+    to_agency_code: str
+    status: str = "requested"  # requested | accepted | rejected
+
+
+@dataclass(slots=True)
+class Application:
+    application_id: str
+    support_type: str
+    person_ref: str | None
+    submitted_on: date
+    status: str = "submitted"  # submitted | certified | approved | rejected
+
+
+@dataclass(slots=True)
+class Consent:
+    consent_id: str
+    scope_agency_codes: frozenset[str]
+    valid_until: datetime | None
+    withdrawn: bool = False
+
+    def covers(self, agency_code: str, at: datetime) -> bool:
+        in_time = self.valid_until is None or at < self.valid_until
+        in_scope = not self.scope_agency_codes or agency_code in self.scope_agency_codes
+        return not self.withdrawn and in_time and in_scope
+
+
+@dataclass(slots=True)
+class PersonState:
+    """One person of the case: the subject, or an accompanying under-18 (a linked person)."""
+
+    ref: str
+    role: str  # subject | accompanying_minor
+    status: str
+    first_reported_on: date
+    adult_ref: str | None = None
+    identified_on: date | None = None
+    regime: str | None = None  # fixed when identified (Law 53/2024 Art. 63)
+    received_on: date | None = None
+    extension_days: int = 0
+    one_offs: set[str] = field(default_factory=set)
+    refused: set[str] = field(default_factory=set)
+    poor_household: bool = False
+    in_facility: bool = False
+    returned_to_residence: bool = False
 
 
 @dataclass(slots=True)
@@ -74,17 +125,28 @@ class CaseState:
     case_id: str
     version: int = 0
     last_hash: str | None = None
-    status: str | None = None
+    status: str | None = None  # the subject's status
+    kind: str = "case"  # case | stream (registry and programme events that concern no person)
     closed: bool = False
     person_ref: str | None = None
     admin_unit_code: str | None = None
     opened_by: str | None = None
+    persons: dict[str, PersonState] = field(default_factory=dict)
     referrals: dict[str, Referral] = field(default_factory=dict)
+    transfers: dict[str, Transfer] = field(default_factory=dict)
+    applications: dict[str, Application] = field(default_factory=dict)
+    consents: dict[str, Consent] = field(default_factory=dict)
+    merges: dict[str, frozenset[str]] = field(default_factory=dict)  # active merge id -> merged refs
+    tip_forwarded_to: set[str] = field(default_factory=set)
+    event_ids: set[str] = field(default_factory=set)
     outcomes: dict[str, Outcome] = field(default_factory=dict)
 
     @property
     def exists(self) -> bool:
         return self.version > 0
+
+    def person(self, ref: str | None) -> PersonState | None:
+        return self.persons.get(ref or self.person_ref or "")
 
 
 @dataclass(frozen=True, slots=True)

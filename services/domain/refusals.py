@@ -28,12 +28,13 @@ _TEXT: dict[str, tuple[str, str]] = {
         "The case holds only a tip, no person reported or received yet; {event_type} cannot be recorded.",
     ),
     "wrong_status": (
-        "Sự kiện {event_type} đòi hỏi tình trạng {required}, nhưng người này đang ở tình trạng {status}.",
-        "{event_type} requires status {required}, but the person's status is {status}.",
+        "Sự kiện {event_type} đòi hỏi tình trạng {required_vi}, nhưng người này đang ở tình trạng {status_vi}.",
+        "{event_type} requires status {required_en}, but the person's status is {status_en}.",
     ),
     "not_entitled": (
-        "Người có tình trạng {status} không thuộc diện được hỗ trợ ({event_type}).",
-        "A person with status {status} is not entitled to support ({event_type}).",
+        "Người có tình trạng {status_vi} không thuộc diện được hưởng {support_type} theo chế độ {regime} "
+        "vào ngày {on}.",
+        "A person with status {status_en} is not entitled to {support_type} under {regime} on {on}.",
     ),
     "unknown_referral": (
         "Không tìm thấy yêu cầu chuyển tuyến {referral_id} đang chờ trong hồ sơ này.",
@@ -56,8 +57,80 @@ _TEXT: dict[str, tuple[str, str]] = {
         "Agency {emitter} is not in the agency registry.",
     ),
     "outside_mandate": (
-        "Đơn vị {emitter} ({agency_type}) không có thẩm quyền ghi sự kiện {event_type}.",
-        "Agency {emitter} ({agency_type}) has no mandate to record {event_type}.",
+        "Đơn vị {emitter} ({agency_type}, cấp {level}) không có thẩm quyền ghi sự kiện {event_type} vào ngày {on}.",
+        "Agency {emitter} ({agency_type}, level {level}) has no mandate to record {event_type} on {on}.",
+    ),
+    "agency_inactive": (
+        "Đơn vị {emitter} không hoạt động vào ngày {on}{successor_vi}.",
+        "Agency {emitter} was not active on {on}{successor_en}.",
+    ),
+    "outside_jurisdiction": (
+        "Địa bàn {unit} nằm ngoài thẩm quyền của {emitter} ({scope}; căn cứ {legal_basis}).",
+        "Unit {unit} is outside {emitter}'s jurisdiction ({scope}; basis {legal_basis}).",
+    ),
+    "unknown_person": (
+        "Người {person} không có trong hồ sơ này.",
+        "Person {person} is not part of this case.",
+    ),
+    "entitlement_expired": (
+        "Thời hạn hưởng {support_type} đã hết ({max_days} ngày kể từ {since}; căn cứ {legal_basis}).",
+        "The {support_type} entitlement has ended ({max_days} days from {since}; basis {legal_basis}).",
+    ),
+    "requirement_missing": (
+        "Chế độ {support_type} chỉ dành cho người {requirement_vi} (căn cứ {legal_basis}).",
+        "{support_type} requires the person to be {requirement_en} (basis {legal_basis}).",
+    ),
+    "already_paid_once": (
+        "Khoản hỗ trợ một lần {support_type} đã được chi trả cho người này.",
+        "The one-off {support_type} support has already been paid to this person.",
+    ),
+    "support_refused_by_person": (
+        "Người này đã từ chối hỗ trợ {support_type}; không thể ghi nhận hỗ trợ đó.",
+        "The person refused {support_type} support; it cannot be recorded.",
+    ),
+    "no_rate_in_force": (
+        "Tỉnh {province} chưa có định mức {support_type} có hiệu lực ngày {on}; cần quyết định ngoại lệ đã duyệt.",
+        "Province {province} has no {support_type} rate in force on {on}; an approved exception is needed.",
+    ),
+    "wrong_rate_table": (
+        "Bảng định mức {rate_table_id} không có hiệu lực cho {support_type} ngày {on}; bảng đúng: {expected_tables}.",
+        "Rate table {rate_table_id} is not in force for {support_type} on {on}; in force: {expected_tables}.",
+    ),
+    "rate_mismatch": (
+        "Số tiền {amount} đồng không khớp định mức {rate_table_id} ({expected}); cần quyết định ngoại lệ đã duyệt.",
+        "Amount {amount} VND does not match rate table {rate_table_id} ({expected}); an approved exception is needed.",
+    ),
+    "no_consent": (
+        "Chuyển tuyến tới {to_agency} cần sự đồng ý còn hiệu lực của người được hỗ trợ hoặc căn cứ pháp lý được ghi nhận.",
+        "A referral to {to_agency} needs the person's valid consent or a recorded lawful basis.",
+    ),
+    "wrong_stream": (
+        "Sự kiện {event_type} không thuộc loại hồ sơ này.",
+        "{event_type} does not belong on this kind of record.",
+    ),
+    "not_closed": (
+        "Hồ sơ đang mở; không thể mở lại.",
+        "The case is open; it cannot be reopened.",
+    ),
+    "workflow_state": (
+        "{what} {ref} đang ở trạng thái {state}; không thể ghi {event_type}.",
+        "{what} {ref} is {state}; {event_type} cannot be recorded.",
+    ),
+    "duplicate_id": (
+        "Mã {ref} đã được dùng trong hồ sơ này.",
+        "Id {ref} is already used in this case.",
+    ),
+    "unknown_event_ref": (
+        "Sự kiện {ref} không thuộc hồ sơ này.",
+        "Event {ref} is not part of this case.",
+    ),
+    "personal_field_correction": (
+        "Trường {field} là dữ liệu cá nhân: phải sửa bằng dữ liệu đã mã hoá (sealed_corrections).",
+        "Field {field} is personal data: correct it through sealed_corrections.",
+    ),
+    "not_a_minor": (
+        "Người đi cùng sinh năm {birth_year} không dưới 18 tuổi vào ngày {on}.",
+        "The accompanying person born in {birth_year} is not under 18 on {on}.",
     ),
 }
 

@@ -68,7 +68,9 @@ def test_a_stale_version_is_409_and_a_bad_field_is_422_naming_field_and_rule(emb
 
 def test_an_agency_reads_back_only_its_own_outcomes_and_rejections(embedded):
     sid = str(uuid.uuid4())
-    embedded.submit("SYT-48", body("HS-F", "SupportPaid", {}, submission_id=sid, admin_unit_code="48"))
+    embedded.submit(
+        "SYT-48", body("HS-F", "CaseClosed", {"reason": "moved"}, submission_id=sid, admin_unit_code="48")
+    )
     mine = embedded.http.get(f"/v1/submissions/{sid}", headers=embedded.as_agency("SYT-48"))
     assert mine.status_code == 200 and mine.json()["rejection"]["code"] == "case_not_found"
     assert (
