@@ -1,10 +1,11 @@
 """Provincial rate tables (DOMAIN.md §d): VND levels set by provincial resolutions or decisions.
 
-Province codes are plain strings: today's two-digit GSO code ("48") or, for a pre-2025 province, "L:NN"
-in the places module's legacy namespace ("L:02" Hà Giang). A support type can have several priced items (food, clothing...). At most one row
-may be in force for a (province, support type, item) on any date. All rows of one `rate_table_id` share
-the province, the instrument and the effective date; the id starts with the province code.
-Synthetic rows (demo data) must say so: `synthetic = true` and an instrument starting "SYNTHETIC".
+Province codes are plain strings: today's two-digit GSO code ("48") or, for a pre-2025 province,
+"L:NN" in the places module's legacy namespace ("L:02" Hà Giang). A support type can have several
+priced items (food, clothing...). At most one row may be in force for a (province, support type,
+item) on any date. All rows of one `rate_table_id` share the province, the instrument and the
+effective date; the id starts with the province code. Synthetic rows (demo data) must say so:
+`synthetic = true` and an instrument starting "SYNTHETIC".
 """
 
 from __future__ import annotations
