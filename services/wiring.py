@@ -13,6 +13,7 @@ from lienthong.domain import Submission
 from lienthong.gateway.credentials import Credentials
 from lienthong.privacy.keystore import KeyStore, load_master_key
 from lienthong.projections.runner import Projector
+from lienthong.rules import default_rules
 from lienthong.store import make_engine
 
 
@@ -42,6 +43,7 @@ def build_credentials(settings: Settings) -> Credentials:
 
 
 def build_services(settings: Settings) -> Services:
+    default_rules()  # rule files are validated at start: a broken row stops the process here, named
     registry = default_registry()
     credentials, keystore = build_credentials(settings), build_keystore(settings)
     for pair in filter(None, (settings.agency_keys or "").split(",")):

@@ -18,6 +18,7 @@ from lienthong.agencies import Registry, default_registry
 from lienthong.config import Settings
 from lienthong.domain import CaseState, decide, evolve, evolve_rejection
 from lienthong.infra.kafka.topics import EVENTS, REJECTIONS, SUBMISSIONS, agency_rejections_topic
+from lienthong.rules import default_rules
 from lienthong.runtime.kafka.clients import faust_app, producer
 from lienthong.runtime.kafka.partition_state import PartitionStates
 from lienthong.runtime.kafka.watchdog import ProgressWatchdog
@@ -34,6 +35,7 @@ class Decider:
 
     def __init__(self, settings: Settings, registry: Registry | None = None) -> None:
         self.registry = registry or default_registry()
+        default_rules()  # validated at start, not at the first submission
         self.states = PartitionStates(settings)
         self.producer = producer(settings)
 
