@@ -51,13 +51,13 @@ class Projector:
             fresh = [f for f in facts if f.offset > done.get((f.source, f.partition), -1)]
             if not fresh:
                 return 0
-            rows = RowSet(conn, t.TABLES)
+            rows = RowSet(conn, t.metadata.tables)
             rows.prefetch(key for f in fresh for v in self.views for key in v.prefetch(f))
             for fact in fresh:
                 for view in self.views:
                     view.apply(rows, fact)
             for table_name, changed in rows.dirty_rows().items():
-                _upsert(conn, t.TABLES[table_name], changed)
+                _upsert(conn, t.metadata.tables[table_name], changed)
             positions: dict[tuple[str, int], int] = {}
             for f in fresh:
                 key = (f.source, f.partition)

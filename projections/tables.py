@@ -123,5 +123,3 @@ person_merges = Table(
     Column("match_rule_code", String(64), nullable=False),
     Column("active", Boolean, nullable=False),
 )
-
-TABLES: dict[str, Table] = {t.name: t for t in metadata.sorted_tables}

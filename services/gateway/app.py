@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
+
 from fastapi import FastAPI
 
 from lienthong import __version__
 from lienthong.gateway import submissions, views
 from lienthong.wiring import Services
+
+# Door families kept in modules of their own; each exposes `router` (a FastAPI APIRouter).
+ROUTER_FAMILIES = (
+    "lienthong.gateway.agency_views",
+    "lienthong.gateway.reports",
+    "lienthong.gateway.alerts",
+    "lienthong.portal",
+)
 
 
 def create_app(services: Services) -> FastAPI:
@@ -19,6 +30,9 @@ def create_app(services: Services) -> FastAPI:
     app.state.services = services
     app.include_router(submissions.router)
     app.include_router(views.router)
+    for family in ROUTER_FAMILIES:
+        if importlib.util.find_spec(family) is not None:
+            app.include_router(importlib.import_module(family).router)
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, str]:

@@ -15,7 +15,7 @@ def snapshot(engine: Engine, *, volatile: frozenset[str] = frozenset(_VOLATILE))
     out: dict[str, list[tuple]] = {}
     with engine.connect() as conn:
         for name in ("case_register", "commune_caseload", "submission_outcomes"):
-            table = t.TABLES[name]
+            table = t.metadata.tables[name]
             cols = [c for c in table.columns if c.name not in volatile and c.name != "sealed_personal_data"]
             rows = conn.execute(select(*cols)).all()
             out[name] = sorted(tuple(_norm(v) for v in row) for row in rows)
