@@ -25,37 +25,12 @@ from pathlib import Path
 from typing import Any
 
 from lienthong import places
+from lienthong.rules import vocabulary
 
 CODE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9_-]{1,62}$")
-LEVELS = ("C", "D", "P", "N", "X")  # commune, district (to 2025), province, national, abroad
-AGENCY_TYPES = frozenset(
-    {
-        "commune_pc",
-        "commune_police",
-        "district_police",  # to 2025-02-28 (Decree 02/2025/ND-CP)
-        "district_labour",  # Phòng LĐTBXH, to 2025-06-30
-        "provincial_labour",  # Sở LĐTBXH / DOLISA, to 2025-02-28; victim support passes to provincial_health
-        "provincial_health",
-        "provincial_police",
-        "border_guard",
-        "coast_guard",
-        "social_facility",
-        "health_facility",
-        "legal_aid",
-        "education",
-        "finance",
-        "foreign_affairs",
-        "mission",
-        "court",
-        "procuracy",
-        "womens_union",
-        "hotline_111",
-        "employment_centre",
-        "vbsp",
-        "steering_committee",
-        "inspection",
-    }
-)
+LEVELS = tuple(sorted(vocabulary.LEVELS))  # C commune, D district (to 2025), P province, N national, X abroad
+# One vocabulary for agency types: the rules define it (services/rules/vocabulary.py).
+AGENCY_TYPES = vocabulary.AGENCY_TYPES
 
 
 @dataclass(frozen=True, slots=True)

@@ -324,6 +324,18 @@ def _wait_logins(settings: KafkaSettings, users: list[str], timeout_s: float) ->
 # --------------------------------------------------------------------------------------------------
 
 
+def _declared(agencies: Iterable[str], partitions: int) -> tuple[list[str], list, dict[str, list]]:
+    """The agency codes, topics and per-principal ACLs the exchange declares for `agencies`."""
+    codes = sorted({validate_agency_code(code) for code in agencies})
+    specs = exchange_topics(partitions)
+    for code in codes:
+        specs.extend(agency_topics(code))
+    wanted = {EXCHANGE_PRINCIPAL: exchange_acls()}
+    for code in codes:
+        wanted[agency_principal(code)] = agency_acls(code)
+    return codes, specs, wanted
+
+
 def provision(
     settings: KafkaSettings,
     agencies: Iterable[str] = (),
@@ -332,13 +344,7 @@ def provision(
     timeout: float = 30.0,
 ) -> Provisioned:
     """Bring topics, SCRAM users and ACLs for the exchange and ``agencies`` to the declared state."""
-    codes = sorted({validate_agency_code(code) for code in agencies})
-    specs = exchange_topics(partitions)
-    for code in codes:
-        specs.extend(agency_topics(code))
-    wanted = {EXCHANGE_PRINCIPAL: exchange_acls()}
-    for code in codes:
-        wanted[agency_principal(code)] = agency_acls(code)
+    codes, specs, wanted = _declared(agencies, partitions)
     users = list(wanted)
 
     result = Provisioned(
@@ -373,13 +379,7 @@ def provision_remote(
     """
     from kafka import KafkaAdminClient
 
-    codes = sorted({validate_agency_code(code) for code in agencies})
-    specs = exchange_topics(partitions)
-    for code in codes:
-        specs.extend(agency_topics(code))
-    wanted = {EXCHANGE_PRINCIPAL: exchange_acls()}
-    for code in codes:
-        wanted[agency_principal(code)] = agency_acls(code)
+    codes, specs, wanted = _declared(agencies, partitions)
     result = Provisioned(
         bootstrap=str(admin_config.get("bootstrap_servers")),
         partitions=partitions,
