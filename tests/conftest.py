@@ -13,7 +13,7 @@ pytest_plugins = [
     "tests.fixtures.kafka_exchange",
 ]
 
-MUST_RUN_IN_CI = ("kafka", "postgres")
+MUST_RUN_IN_CI = ("kafka", "postgres", "browser")
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -27,4 +27,4 @@ def pytest_runtest_makereport(item, call):
         and any(item.get_closest_marker(m) for m in MUST_RUN_IN_CI)
     ):
         report.outcome = "failed"
-        report.longrepr = f"{item.nodeid} skipped under CI=true, where Kafka and PostgreSQL tests must run"
+        report.longrepr = f"{item.nodeid} skipped under CI=true, where Kafka, PostgreSQL and browser tests must run"
