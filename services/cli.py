@@ -11,6 +11,7 @@ import click
 from lienthong.config import Settings
 from lienthong.infra.kafka.cli import kafka
 from lienthong.infra.postgres.cli import postgres
+from lienthong.portal.cli import officer
 
 
 @click.group()
@@ -25,6 +26,7 @@ def main(verbose: bool) -> None:
 
 main.add_command(kafka)
 main.add_command(postgres)
+main.add_command(officer)
 
 
 def _serve(settings: Settings, host: str | None, port: int | None) -> None:

@@ -27,4 +27,6 @@ def pytest_runtest_makereport(item, call):
         and any(item.get_closest_marker(m) for m in MUST_RUN_IN_CI)
     ):
         report.outcome = "failed"
-        report.longrepr = f"{item.nodeid} skipped under CI=true, where Kafka, PostgreSQL and browser tests must run"
+        report.longrepr = (
+            f"{item.nodeid} skipped under CI=true, where Kafka, PostgreSQL and browser tests must run"
+        )

@@ -23,6 +23,7 @@ VIEW_FAMILIES = (
     "lienthong.projections.agency_views",
     "lienthong.projections.reporting",
     "lienthong.projections.alerts",
+    "lienthong.projections.timeline",
 )
 
 
