@@ -97,8 +97,8 @@ _TEXT: dict[str, tuple[str, str]] = {
         "Rate table {rate_table_id} is not in force for {support_type} on {on}; in force: {expected_tables}.",
     ),
     "rate_mismatch": (
-        "Số tiền {amount} đồng không khớp định mức {rate_table_id} ({expected}); cần quyết định ngoại lệ đã duyệt.",
-        "Amount {amount} VND does not match rate table {rate_table_id} ({expected}); an approved exception is needed.",
+        "Số tiền {amount} đồng không khớp định mức {rate_table_id} ({expected_amount}); cần quyết định ngoại lệ đã duyệt.",
+        "Amount {amount} VND does not match rate table {rate_table_id} ({expected_amount}); an approved exception is needed.",
     ),
     "no_consent": (
         "Chuyển tuyến tới {to_agency} cần sự đồng ý còn hiệu lực của người được hỗ trợ hoặc căn cứ pháp lý được ghi nhận.",
@@ -144,9 +144,13 @@ def refuse(code: str, field: str | None = None, **facts: object) -> Refusal:
         field=field,
         message_vi=vi.format_map(_Lenient(facts)),
         message_en=en.format_map(_Lenient(facts)),
-        expected_version=facts.get("expected"),  # type: ignore[arg-type]
-        actual_version=facts.get("actual"),  # type: ignore[arg-type]
+        expected_version=_int_or_none(facts.get("expected")),
+        actual_version=_int_or_none(facts.get("actual")),
     )
+
+
+def _int_or_none(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def refusal_codes() -> frozenset[str]:

@@ -25,6 +25,23 @@ def _case_scope(agency: Agency):
     return case_register.c.commune_code == agency.jurisdiction
 
 
+# The case register is the lead agency's and the commune's working list; every other office reads its
+# own need-to-know view under /v1/agency-views.
+CASE_REGISTER_READERS = frozenset({"provincial_health", "commune_pc"})
+
+
+def _require_register_reader(agency: Agency) -> None:
+    if agency.agency_type not in CASE_REGISTER_READERS:
+        raise HTTPException(
+            403,
+            detail=_msg(
+                "Sổ đăng ký hồ sơ chỉ dành cho Sở Y tế và UBND xã; hãy dùng /v1/agency-views.",
+                "The case register is for the Department of Health and commune committees;"
+                " use /v1/agency-views.",
+            ),
+        )
+
+
 @router.get("/cases")
 def list_cases(
     request: Request,
@@ -33,6 +50,7 @@ def list_cases(
     offset: int = Query(0, ge=0),
     agency: Agency = Depends(current_agency),
 ) -> list[dict[str, Any]]:
+    _require_register_reader(agency)
     query = select(*_CASE_COLUMNS)
     scope = _case_scope(agency)
     if scope is not None:
@@ -46,6 +64,7 @@ def list_cases(
 
 @router.get("/cases/{case_id}")
 def get_case(case_id: str, request: Request, agency: Agency = Depends(current_agency)) -> dict[str, Any]:
+    _require_register_reader(agency)
     with request.app.state.services.readmodels.connect() as conn:
         row = (
             conn.execute(select(*_CASE_COLUMNS).where(case_register.c.case_id == case_id)).mappings().first()

@@ -113,3 +113,10 @@ def test_a_synthetic_history_is_accepted_except_the_refusals_it_contains(embedde
     assert tally["accepted"] >= 5 * 8
     caseload = embedded.http.get("/v1/views/commune-caseload", headers=embedded.as_agency("DD-111")).json()
     assert sum(r["open_cases"] + r["closed_cases"] for r in caseload) == 5
+
+
+def test_the_case_register_is_only_for_the_lead_agency_and_communes(embedded):
+    embedded.submit("UBND-XA-20242", body("HS-R"))
+    for outsider in ("CA-TINH-48", "TGPL-48", "DD-111"):
+        assert embedded.http.get("/v1/cases", headers=embedded.as_agency(outsider)).status_code == 403
+        assert embedded.http.get("/v1/cases/HS-R", headers=embedded.as_agency(outsider)).status_code == 403

@@ -503,3 +503,32 @@ def test_every_refusal_has_vietnamese_and_english_text():
     for code in refusal_codes():
         r = refuse(code, field="x", rule="y")
         assert r.message_vi and r.message_en and r.message_vi != r.message_en
+
+
+def test_a_rate_refusal_can_be_written_as_a_rejection_record():
+    from datetime import UTC, datetime
+
+    from lienthong.runtime.records import encode_rejection
+
+    h = l2024_victim()
+    _hardship_ready(h)
+    refusal = h.refused(
+        "rate_mismatch",
+        "SYT-48",
+        "SupportPaid",
+        paid("initial_hardship", 1, "48-SYN-2026-01"),
+        when=at(DAY, 19),
+        unit="48",
+    )
+    assert refusal.expected_version is None
+    sub = type(
+        "S",
+        (),
+        {
+            "submission_id": "S-1",
+            "case_id": "HS-1",
+            "event_type": "SupportPaid",
+            "emitter_agency_code": "SYT-48",
+        },
+    )()
+    assert encode_rejection(sub, refusal, datetime.now(UTC))

@@ -122,6 +122,6 @@ def paid_at_the_rate(ctx: Context) -> Refusal | None:
         field="payload.amount_vnd",
         amount=f"{p['amount_vnd']:,}",
         rate_table_id=p["rate_table_id"],
-        expected=expected,
+        expected_amount=expected,
         **facts(ctx),
     )
