@@ -14,6 +14,10 @@ STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 demo: $(STAMP)
 	$(VENV)/bin/lienthong demo
 
+## bench: the benchmark suite, quick mode (reports under bench/results/)
+bench: $(STAMP)
+	$(VENV)/bin/lienthong bench --quick
+
 ## test: lint, then the whole suite (real Kafka broker and PostgreSQL started by the project)
 test: $(STAMP)
 	$(VENV)/bin/ruff check .

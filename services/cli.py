@@ -8,10 +8,12 @@ import sys
 
 import click
 
+from lienthong.bench.cli import bench
 from lienthong.config import Settings
 from lienthong.infra.kafka.cli import kafka
 from lienthong.infra.postgres.cli import postgres
 from lienthong.portal.cli import officer
+from lienthong.reports.cli import report
 
 
 @click.group()
@@ -27,6 +29,8 @@ def main(verbose: bool) -> None:
 main.add_command(kafka)
 main.add_command(postgres)
 main.add_command(officer)
+main.add_command(report)
+main.add_command(bench)
 
 
 def _serve(settings: Settings, host: str | None, port: int | None) -> None:

@@ -1,0 +1,305 @@
+"""Scenario 2: rebuild (replay) of every read model from the log, on SQLite and on PostgreSQL.
+
+The log is the embedded runtime's (made by the pure core, :mod:`lienthong.bench.eventlog_data`). A
+rebuild is what the projectors do: read the log in batches, decode each record, ``Projector.apply``
+(prefetch, the four views, upserts and the checkpoint in ONE transaction per batch), into a fresh
+read-model database. Time is split into read / decode / apply. The ceiling is fastavro decoding the
+same bytes with nothing else.
+
+Experiments (measured, never changing ``projections/``): a larger batch, and on PostgreSQL a COPY-based
+upsert in place of executemany, so the lead gets numbers for the recommendation.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from collections.abc import Iterator
+from typing import Any
+from unittest import mock
+
+from lienthong.bench import ceilings
+from lienthong.bench.eventlog_data import SharedLog, shared_log
+from lienthong.bench.profiling import pyinstrument_profile
+
+log = logging.getLogger(__name__)
+SOURCES = (("events", "event"), ("rejections", "rejection"))
+
+
+def _source_prefix() -> str:
+    from lienthong.runtime.embedded import SOURCE_PREFIX
+
+    return SOURCE_PREFIX
+
+
+def run_replay(shared: SharedLog, events: int, url: str, batch: int) -> dict[str, Any]:
+    """Rebuild the read models at ``url`` from the first ``events`` events (+ their rejections)."""
+    from lienthong.projections.facts import Fact
+    from lienthong.projections.runner import Projector
+    from lienthong.schemas import decode
+    from lienthong.store import make_engine
+
+    engine = make_engine(url)
+    projector = Projector(engine)
+    limits = {"events": events, "rejections": shared.rejections_for(events)}
+    prefix = _source_prefix()
+    t_read = t_decode = t_apply = 0.0
+    applied = 0
+    started = time.perf_counter()
+    for source, kind in SOURCES:
+        it = shared.chunks(source, limits[source], batch)
+        while True:
+            t0 = time.perf_counter()
+            chunk = next(it, None)
+            t1 = time.perf_counter()
+            t_read += t1 - t0
+            if chunk is None:
+                break
+            facts = [Fact(prefix + source, 0, s.position, kind, decode(s.data).record) for s in chunk]
+            t2 = time.perf_counter()
+            t_decode += t2 - t1
+            applied += projector.apply(facts)
+            t_apply += time.perf_counter() - t2
+    total = time.perf_counter() - started
+    engine.dispose()
+    facts_n = limits["events"] + limits["rejections"]
+    errors = [] if applied == facts_n else [f"applied {applied} facts, expected {facts_n}"]
+    return {
+        "events": limits["events"],
+        "rejections": limits["rejections"],
+        "facts": facts_n,
+        "batch": batch,
+        "seconds": round(total, 3),
+        "events_per_s": facts_n / total if total else 0.0,
+        "split_s": {"read": round(t_read, 3), "decode": round(t_decode, 3), "apply": round(t_apply, 3)},
+        "us_per_fact": {
+            "read": 1e6 * t_read / facts_n,
+            "decode": 1e6 * t_decode / facts_n,
+            "apply": 1e6 * t_apply / facts_n,
+        },
+        "errors": errors,
+    }
+
+
+def decode_ceiling(shared: SharedLog, events: int, batch: int = 5000) -> dict[str, Any]:
+    """fastavro decode-only over the same bytes (read from the log outside the timed part)."""
+    limits = {"events": events, "rejections": shared.rejections_for(events)}
+    seconds = 0.0
+    n = 0
+    total_bytes = 0
+    for source, _ in SOURCES:
+        for chunk in shared.chunks(source, limits[source], batch):
+            blobs = [s.data for s in chunk]
+            r = ceilings.decode_ceiling(blobs)
+            seconds += r["seconds"]
+            n += len(blobs)
+            total_bytes += sum(map(len, blobs))
+    return {
+        "facts": n,
+        "seconds": round(seconds, 3),
+        "events_per_s": n / seconds if seconds else 0.0,
+        "mean_bytes": total_bytes / max(1, n),
+        "tool": "fastavro.schemaless_reader",
+    }
+
+
+# --------------------------------------------------------------------------------------------------
+# Experiments: a COPY-based upsert for PostgreSQL (measurement only; projections/ is not changed)
+
+
+def _copy_upsert(conn: Any, table: Any, rows: list[dict]) -> None:
+    """COPY the rows into a temp table, then one INSERT .. SELECT .. ON CONFLICT DO UPDATE."""
+    if not rows or conn.dialect.name != "postgresql" or len(rows) < 50:
+        return _ORIGINAL["upsert"](conn, table, rows)
+    raw = conn.connection.driver_connection  # psycopg.Connection, inside SQLAlchemy's transaction
+    cols = [c.name for c in table.columns]
+    keys = [c.name for c in table.primary_key.columns]
+    tmp = f"_bench_copy_{table.name}"
+    qcols = ", ".join(f'"{c}"' for c in cols)
+    updates = ", ".join(f'"{c}" = EXCLUDED."{c}"' for c in cols if c not in keys)
+    with raw.cursor() as cur:
+        cur.execute(f'CREATE TEMP TABLE IF NOT EXISTS "{tmp}" (LIKE "{table.name}") ON COMMIT DELETE ROWS')
+        with cur.copy(f'COPY "{tmp}" ({qcols}) FROM STDIN') as copy:
+            for row in rows:
+                copy.write_row([row.get(c) for c in cols])
+        conflict = ", ".join(f'"{k}"' for k in keys)
+        cur.execute(
+            f'INSERT INTO "{table.name}" ({qcols}) SELECT {qcols} FROM "{tmp}" '
+            f"ON CONFLICT ({conflict}) DO UPDATE SET {updates}"
+        )
+        cur.execute(f'DELETE FROM "{tmp}"')
+
+
+_ORIGINAL: dict[str, Any] = {}
+_DRIVER_SQL: dict[tuple[str, str], tuple[str, list[str]]] = {}
+
+
+def _driver_upsert(conn: Any, table: Any, rows: list[dict]) -> None:
+    """The same upsert rendered once per table and run by the DB driver's own executemany (tuples).
+
+    Skips SQLAlchemy's per-row parameter processing (``construct_params``), which the profile shows
+    as the largest single cost of ``_upsert`` on SQLite.
+    """
+    if not rows:
+        return
+    dialect = conn.dialect.name
+    key = (dialect, table.name)
+    if key not in _DRIVER_SQL:
+        cols = [c.name for c in table.columns]
+        keys = [c.name for c in table.primary_key.columns]
+        mark = "?" if dialect == "sqlite" else "%s"
+        qcols = ", ".join(f'"{c}"' for c in cols)
+        updates = ", ".join(f'"{c}" = excluded."{c}"' for c in cols if c not in keys)
+        conflict = ", ".join(f'"{k}"' for k in keys)
+        sql = (
+            f'INSERT INTO "{table.name}" ({qcols}) VALUES ({", ".join([mark] * len(cols))}) '
+            f"ON CONFLICT ({conflict}) DO UPDATE SET {updates}"
+        )
+        _DRIVER_SQL[key] = (sql, cols)
+    sql, cols = _DRIVER_SQL[key]
+    if dialect == "sqlite":  # what SQLAlchemy's types would store: ISO text for datetimes
+        params = [tuple(_sqlite_value(row.get(c)) for c in cols) for row in rows]
+    else:
+        params = [tuple(row.get(c) for c in cols) for row in rows]
+    conn.exec_driver_sql(sql, params)
+
+
+def _sqlite_value(v: Any) -> Any:
+    from datetime import datetime
+
+    if isinstance(v, datetime):
+        return v.isoformat(sep=" ")
+    return v
+
+
+@contextlib.contextmanager
+def driver_upserts() -> Iterator[None]:
+    from lienthong.projections import runner
+
+    with mock.patch.object(runner, "_upsert", _driver_upsert):
+        yield
+
+
+@contextlib.contextmanager
+def copy_upserts() -> Iterator[None]:
+    from lienthong.projections import runner
+
+    _ORIGINAL["upsert"] = runner._upsert
+    try:
+        with mock.patch.object(runner, "_upsert", _copy_upsert):
+            yield
+    finally:
+        _ORIGINAL.pop("upsert", None)
+
+
+# --------------------------------------------------------------------------------------------------
+
+
+def run(harness: Any, cfg: Any) -> dict[str, Any]:
+    sizes = sorted(cfg.rebuild_sizes)
+    prof_n = min(cfg.rebuild_profile_events, sizes[0])
+    exp_n = min(cfg.rebuild_experiment_events, sizes[0])
+    shared = shared_log(harness, cfg, [*sizes, prof_n, exp_n])
+    out: dict[str, Any] = {
+        "log": {
+            "events": shared.events,
+            "rejections": shared.rejections,
+            "build_s": shared.build_s,
+            "mean_event_bytes": round(shared.mean_event_bytes, 1),
+            "made_by": "lienthong.domain.decide/evolve + Avro codec in process (bench.data.decide_all)",
+        },
+        "sizes": sizes,
+        "ceiling_decode": {},
+        "sqlite": {},
+        "postgres": {},
+        "experiments": {},
+        "errors": [],
+    }
+    for size in sizes:
+        out["ceiling_decode"][str(size)] = decode_ceiling(shared, size)
+    stores: list[tuple[str, Any]] = [
+        ("sqlite", lambda size, tag="": f"sqlite:///{harness.path('rebuild')}/rm-{size}{tag}.db")
+    ]
+    try:
+        first_pg = harness.postgres_url(cfg.postgres_url)  # start (or reach) the server once, up front
+        out["postgres_version"] = _server_version(first_pg)
+        stores.append(("postgres", lambda size, tag="": harness.postgres_url(cfg.postgres_url)))
+    except Exception as exc:
+        log.exception("PostgreSQL unavailable")
+        out["errors"].append(f"postgres: {type(exc).__name__}: {exc}")
+    for store, url_for in stores:
+        for size in sizes:
+            try:
+                r = run_replay(shared, size, url_for(size), cfg.rebuild_batch)
+                ceiling = out["ceiling_decode"][str(size)]["events_per_s"]
+                r["ratio_vs_decode"] = r["events_per_s"] / ceiling if ceiling else None
+                out[store][str(size)] = r
+                out["errors"].extend(f"{store} {size}: {e}" for e in r["errors"])
+            except Exception as exc:
+                log.exception("rebuild %s %d failed", store, size)
+                out["errors"].append(f"{store} {size}: {type(exc).__name__}: {exc}")
+    # Experiments: each variant against the default, alternated and best-of-REPS (a noisy machine).
+    for store, url_for in stores:
+        try:
+            out["experiments"][store] = _experiments(shared, exp_n, store, url_for, cfg.rebuild_batch)
+        except Exception as exc:
+            log.exception("rebuild experiments on %s failed", store)
+            out["experiments"][store] = {"error": f"{type(exc).__name__}: {exc}"}
+    # Where the time goes: pyinstrument over a slice, on each store.
+    if cfg.profile:
+        for store, url_for in stores:
+            try:
+                out.setdefault("profiles", {})[store] = pyinstrument_profile(
+                    lambda store=store, url_for=url_for: run_replay(
+                        shared, prof_n, url_for(prof_n, "-prof"), cfg.rebuild_batch
+                    ),
+                    harness.path("profiles") / f"rebuild-{store}.txt",
+                )
+            except Exception as exc:
+                out.setdefault("profiles", {})[store] = {"error": str(exc)}
+    return out
+
+
+REPS = 2
+
+
+def _experiments(shared: SharedLog, n: int, store: str, url_for: Any, batch: int) -> dict[str, Any]:
+    big = batch * 5
+    variants: dict[str, tuple[Any, int]] = {
+        f"batch_{big}": (contextlib.nullcontext, big),
+        "driver_executemany": (driver_upserts, batch),
+    }
+    if store == "postgres":
+        variants["copy_upsert"] = (copy_upserts, batch)
+        variants[f"copy_upsert_batch_{big}"] = (copy_upserts, big)
+    best: dict[str, dict[str, Any]] = {}
+    runs = 0
+    for _ in range(REPS):
+        for name, (ctx, b) in [("default", (contextlib.nullcontext, batch)), *variants.items()]:
+            runs += 1
+            with ctx():
+                r = _brief(run_replay(shared, n, url_for(n, f"-x{runs}"), b))
+            if name not in best or r["events_per_s"] > best[name]["events_per_s"]:
+                best[name] = r
+    base = best["default"]["events_per_s"]
+    for r in best.values():
+        r["speedup_vs_default"] = r["events_per_s"] / base if base else None
+    return {"events": n, "reps": REPS, "method": "alternated, best of reps", **best}
+
+
+def _server_version(url: str) -> str | None:
+    from sqlalchemy import text
+
+    from lienthong.store import make_engine
+
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(text("SHOW server_version")).scalar()
+    finally:
+        engine.dispose()
+
+
+def _brief(r: dict[str, Any]) -> dict[str, Any]:
+    return {k: r[k] for k in ("facts", "batch", "seconds", "events_per_s", "split_s", "errors")}

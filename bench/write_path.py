@@ -1,0 +1,158 @@
+"""Scenario 1: the write path on Kafka, and its ceilings measured the same way in the same run.
+
+client (the gateway's exact bytes and key, produced by kafka-python with the gateway's producer settings)
+-> ``lienthong.submissions`` -> ``lienthong decider`` (faust worker process, one per partition)
+-> ``lienthong.events`` | ``lienthong.rejections``. Throughput = submissions / time until every one of
+them is decided on the log. The generator's rejections are part of the load.
+
+Ceilings, same bytes, same partitions: kafka-python pass-through processes in place of the decider;
+Kafka's ProducerPerformance for the same record size.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from typing import Any
+
+from lienthong.bench import ceilings, data
+from lienthong.bench.drive import drive_topic
+from lienthong.bench.profiling import py_spy
+
+log = logging.getLogger(__name__)
+
+
+def warmup_bodies(seed: int, partitions: int) -> list[data.Body]:
+    """Whole cases of another seed until every partition has at least one (partition by murmur2)."""
+    from kafka.partitioner.default import murmur2
+
+    bodies = data.submissions(400, seed=seed + 10_000)
+    covered: set[int] = set()
+    out: list[data.Body] = []
+    for case_id in dict.fromkeys(b["case_id"] for _, b in bodies):
+        covered.add((murmur2(case_id.encode()) & 0x7FFFFFFF) % partitions)
+        out.extend(x for x in bodies if x[1]["case_id"] == case_id)
+        if len(covered) == partitions:
+            break
+    return out
+
+
+def run(harness: Any, cfg: Any) -> dict[str, Any]:
+    from lienthong.infra.kafka import EVENTS, REJECTIONS, SUBMISSIONS
+
+    broker = harness.kafka(**cfg.kafka_attach)
+    n = cfg.write_submissions
+    bodies = data.submissions(n, seed=cfg.seed)
+    pairs = data.encoded_submissions(bodies)
+    decided = list(data.decide_all(bodies))
+    kinds = Counter(d.kind for d in decided)
+    record_size = round(sum(len(v) for _, v in pairs) / len(pairs))
+    agencies = data.agencies_of(bodies) | set(_kafka_agencies())
+    out: dict[str, Any] = {
+        "submissions": n,
+        "expected_events": kinds["event"],
+        "expected_rejections": kinds["rejection"],
+        "rejection_share": kinds["rejection"] / max(1, n),
+        "mean_submission_bytes": record_size,
+        "runs": {},
+        "errors": [],
+    }
+    for partitions in cfg.write_partitions:
+        label = f"{partitions}p"
+        run_: dict[str, Any] = {"partitions": partitions, "deciders": partitions}
+        out["runs"][label] = run_
+        try:
+            broker.reset(partitions, agencies)
+            env = harness.exchange_env(harness.path(f"write-{label}"), "sqlite://", partitions)
+            deciders = [
+                harness.lienthong("decider", env, name=f"decider-{label}-{i}") for i in range(partitions)
+            ]
+            warm = warmup_bodies(cfg.seed, partitions)
+            warm_pairs = data.encoded_submissions(warm)
+            profile_out = harness.path("profiles") / f"decider-{label}.txt"
+            spy: dict[str, Any] = {}
+
+            def profile(pid: int = deciders[0].pid, out_path=profile_out, spy=spy):
+                return _capture(py_spy(pid, out_path), spy)
+
+            result = drive_topic(
+                broker,
+                SUBMISSIONS,
+                pairs,
+                out_topics=[EVENTS, REJECTIONS],
+                expected=len(decided),
+                timeout=cfg.write_timeout,
+                warmup=[(k, v, None) for k, v in warm_pairs],
+                warmup_expected=sum(1 for _ in data.decide_all(warm)),
+                workers=deciders,
+                profile=profile if cfg.profile else None,
+            )
+            by_topic = broker.end_offsets([EVENTS, REJECTIONS])
+            on_log = Counter()
+            for (topic, _), offset in by_topic.items():
+                on_log[topic] += offset
+            warm_kinds = Counter(d.kind for d in data.decide_all(warm))
+            if on_log[EVENTS] - warm_kinds["event"] != kinds["event"]:
+                result["errors"].append(
+                    f"events on the log {on_log[EVENTS] - warm_kinds['event']} != expected {kinds['event']}"
+                )
+            if on_log[REJECTIONS] - warm_kinds["rejection"] != kinds["rejection"]:
+                result["errors"].append(
+                    f"rejections on the log {on_log[REJECTIONS] - warm_kinds['rejection']} "
+                    f"!= expected {kinds['rejection']}"
+                )
+            run_["exchange"] = result
+            run_["deciders_memory"] = {d.name: {"peak_rss": d.peak_rss, "cpu_s": d.cpu_s} for d in deciders}
+            if spy:
+                run_["profile_decider"] = spy
+            for d in deciders:
+                d.stop()
+            run_["ceiling_kafka_python"] = ceilings.kafka_python_pipe(
+                harness, pairs, partitions=partitions, timeout=cfg.write_timeout
+            )
+            try:
+                run_["ceiling_producer_performance"] = ceilings.producer_performance(
+                    broker,
+                    harness.path("pp"),
+                    records=max(n, cfg.pp_min_records),
+                    record_size=record_size,
+                    partitions=partitions,
+                )
+            except Exception as exc:  # the tools jar may be unreachable: report, keep the rest
+                run_["ceiling_producer_performance"] = {"error": str(exc)[:2000]}
+                out["errors"].append(f"{label}: ProducerPerformance: {str(exc)[:300]}")
+            ex = run_["exchange"]["per_s"]
+            kp = run_["ceiling_kafka_python"]["per_s"]
+            pp = run_["ceiling_producer_performance"].get("records_per_s")
+            run_["ratio_vs_kafka_python"] = ex / kp if kp else None
+            run_["ratio_vs_producer_performance"] = ex / pp if pp else None
+            for err in run_["exchange"]["errors"] + run_["ceiling_kafka_python"]["errors"]:
+                out["errors"].append(f"{label}: {err}")
+        except Exception as exc:
+            log.exception("write path %s failed", label)
+            out["errors"].append(f"{label}: {type(exc).__name__}: {exc}")
+            run_["error"] = f"{type(exc).__name__}: {exc}"
+    return out
+
+
+def _kafka_agencies() -> list[str]:
+    from lienthong.agencies import default_registry
+
+    return default_registry().kafka_agencies()
+
+
+class _capture:
+    """Wrap a profiling context manager and copy what it yields into ``target`` on exit."""
+
+    def __init__(self, cm: Any, target: dict[str, Any]) -> None:
+        self._cm = cm
+        self._target = target
+        self._value: dict[str, Any] | None = None
+
+    def __enter__(self) -> None:
+        self._value = self._cm.__enter__()
+
+    def __exit__(self, *exc: object) -> None:
+        self._cm.__exit__(*exc)
+        if self._value is not None:
+            self._target.update(self._value)

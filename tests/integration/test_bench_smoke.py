@@ -1,0 +1,69 @@
+"""The benchmark harness works end to end (`lienthong bench --quick --tiny`). Benchmarks are not tests:
+this proves only that every scenario runs and the report is complete, on the session's broker and
+PostgreSQL, with tiny sizes."""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+
+import pytest
+
+pytestmark = [pytest.mark.kafka, pytest.mark.postgres, pytest.mark.slow]
+
+SUMMARY_KEYS = (
+    "write_ratio_vs_kafka_python",
+    "rebuild_ratio_vs_decode_sqlite",
+    "rebuild_events_per_s_postgres",
+    "e2e_p99_ms_at_200",
+    "per_event_cost_growth_1e4_to_1e6",
+)
+
+
+def _bench_command() -> list[str]:
+    """`lienthong bench` once the CLI mounts it, else the module itself."""
+    from lienthong.cli import main
+
+    if "bench" in main.commands:
+        return [sys.executable, "-m", "lienthong.cli", "bench"]
+    return [sys.executable, "-m", "lienthong.bench.cli"]
+
+
+@pytest.mark.timeout(300)
+def test_bench_quick_tiny_writes_json_markdown_and_plots(kafka_broker, postgres_url, tmp_path):
+    out = tmp_path / "results"
+    proc = subprocess.run(
+        [
+            *_bench_command(),
+            "--quick",
+            "--tiny",
+            "--out",
+            str(out),
+            "--kafka-state-dir",
+            str(kafka_broker.settings.state_dir),
+            "--kafka-port",
+            str(kafka_broker.settings.port),
+            "--postgres-url",
+            postgres_url,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=280,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+
+    (report,) = out.glob("*.json")
+    doc = json.loads(report.read_text())
+    for key in SUMMARY_KEYS:
+        value = doc["summary"][key]
+        assert isinstance(value, int | float) and math.isfinite(value), (key, value, doc["errors"])
+    assert set(doc["summary"]["goals"]) >= {k for k in SUMMARY_KEYS}
+    assert set(doc["scenarios"]) == {"write", "rebuild", "latency", "embedded", "growth"}
+
+    markdown = report.with_suffix(".md").read_text()
+    assert doc["machine"]["cpu_model"] and doc["machine"]["cpu_model"] in markdown
+    pngs = sorted(p.name.rsplit("-", 1)[-1] for p in out.glob("*.png"))
+    assert pngs == ["embedded.png", "growth.png", "latency.png", "rebuild.png", "write.png"]
+    assert all(p.stat().st_size > 1000 for p in out.glob("*.png"))
