@@ -10,6 +10,7 @@ import click
 
 from lienthong.bench.cli import bench
 from lienthong.config import Settings
+from lienthong.generator.cli import generate as generate_command
 from lienthong.infra.kafka.cli import kafka
 from lienthong.infra.postgres.cli import postgres
 from lienthong.portal.cli import officer
@@ -31,6 +32,7 @@ main.add_command(postgres)
 main.add_command(officer)
 main.add_command(report)
 main.add_command(bench)
+main.add_command(generate_command)
 
 
 def _serve(settings: Settings, host: str | None, port: int | None) -> None:

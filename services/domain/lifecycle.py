@@ -122,7 +122,9 @@ def entitlement_status(status: str, regime: str) -> str | None:
     if status == IDENTIFIED:
         return "victim"
     if status == ACCOMPANYING_MINOR:
-        return "accompanying_minor" if regime == "L2024" else None
+        # Under L2011 there was no such status; Law 53/2024 Art. 63 keeps the under-18s accompanying a
+        # pre-July-2025 victim on that victim's L2011 support, so they draw on the victim rows.
+        return "accompanying_minor" if regime == "L2024" else "victim"
     if status in (REPORTED, RECEIVED, IN_IDENTIFICATION):
         return "in_identification" if regime == "L2024" else "awaiting_verification"
     return None

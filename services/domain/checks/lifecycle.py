@@ -34,7 +34,7 @@ def fits_the_case(ctx: Context) -> Refusal | None:
         return refuse("not_closed", **facts(ctx))
     if event_type == "TipReceived":
         return refuse("case_exists", field="case_id", **facts(ctx))
-    if state.status == lc.TIP and not (
+    if state.kind == "case" and state.status == lc.TIP and not (
         event_type in lc.TIP_LOOP
         or event_type in _PERSON_MAKERS
         or event_type in ("CaseClosed", "ConsentRecorded")

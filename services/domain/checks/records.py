@@ -64,6 +64,7 @@ def minors(ctx: Context) -> Refusal | None:
             "duplicate_id", field="payload.minor_person_ref", ref=p["minor_person_ref"], **facts(ctx)
         )
     born = p.get("minor_birth_year")
+    # Only a birth year is known: someone who may still be 17 is treated as a minor (in doubt, a child).
     if born is not None and ctx.on.year - born > 18:
         return refuse("not_a_minor", field="payload.minor_birth_year", birth_year=born, **facts(ctx))
     return None
