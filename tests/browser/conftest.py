@@ -3,7 +3,7 @@
 * ``chromium`` (session): /usr/bin/chromium, installed with apt when absent (tests.browser.chromium).
 * ``portal`` (session): the gateway app with the portal, served by uvicorn in a thread on a free
   127.0.0.1 port, over an embedded exchange loaded with synthetic cases (tests.browser.portal_seed).
-* ``browser_context`` (session): Chromium launched with a fresh user-data directory; ``page``
+* ``browser_context`` (module): Chromium launched with a fresh user-data directory; ``page``
   (function) gives each test a new tab with no cookies.
 
 A browser that cannot be had fails the test under CI=true and skips it elsewhere, with the reason.
@@ -109,7 +109,9 @@ def portal(tmp_path_factory) -> Iterator[LivePortal]:
         world.exchange.http.close()
 
 
-@pytest.fixture(scope="session")
+# Module scope: Playwright's sync API keeps an asyncio loop running in the main thread while it lives,
+# which would break any later test that calls asyncio.run().
+@pytest.fixture(scope="module")
 def browser_context(chromium: Path, tmp_path_factory):
     try:
         from playwright.sync_api import sync_playwright

@@ -7,6 +7,7 @@ UBND-XA-00004, CA-TINH-01, SYT-01; 2 partitions).
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import json
 import signal
 import time
@@ -45,6 +46,12 @@ pytestmark = pytest.mark.kafka
 
 AGENCY = "CA-TINH-01"
 OTHER = "UBND-XA-00004"
+
+
+def _run(coro):
+    """asyncio.run in a thread of its own: immune to an event loop another test left in this thread."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
 
 
 def _produce(config: dict, topic: str, value: bytes, key: bytes = b"case-1") -> object:
@@ -133,9 +140,9 @@ def test_wrong_password_is_refused_with_an_authentication_error(kafka_broker):
         )
         conn.close()
 
-    asyncio.run(login(password))  # control: the right password logs in
+    _run(login(password))  # control: the right password logs in
     with pytest.raises(SaslAuthenticationFailed, match="invalid credentials"):
-        asyncio.run(login(password + "-wrong"))
+        _run(login(password + "-wrong"))
 
     # kafka-python hides the SASL failure behind its bootstrap retry loop: it never connects.
     wrong = dict(kafka_broker.agency_config(AGENCY), sasl_plain_password="not-the-password")
@@ -157,7 +164,7 @@ def test_unknown_user_is_refused(kafka_broker):
         conn.close()
 
     with pytest.raises(SaslAuthenticationFailed):
-        asyncio.run(login())
+        _run(login())
 
 
 # --------------------------------------------------------------------------------------------------

@@ -139,7 +139,7 @@ def test_an_agency_producing_directly_is_stamped_from_its_inbox_and_reads_only_i
     while len(seen) < 2 and time.monotonic() < deadline:
         seen += [decode(m.value).record for m in consumer]
     consumer.close()
-    assert sorted(r["code"] for r in seen) == ["invalid_field", "wrong_status"], seen
+    assert sorted(r["code"] for r in seen) == ["invalid_field", "outside_mandate"], seen
     assert all(r["emitter_agency_code"] == agency for r in seen)
 
     kafka_exchange.wait_projected()
