@@ -12,12 +12,14 @@ from collections.abc import Sequence
 
 from sqlalchemy import Connection, Engine, Table, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 
 from lienthong import failpoints
 from lienthong.projections import tables as t
 from lienthong.projections.facts import Fact
 from lienthong.projections.rows import RowSet
 from lienthong.projections.views import View, default_views
+from lienthong.store import ensure_schema
 
 
 class Projector:
@@ -25,18 +27,21 @@ class Projector:
         self.engine = engine
         self.name = name
         self.views = list(views) if views is not None else default_views()
-        t.metadata.create_all(engine)
+        ensure_schema(t.metadata, engine)
         self.generation = self._generation()
 
     def _generation(self) -> str:
-        with self.engine.begin() as conn:
-            found = conn.execute(
-                select(t.projector_meta.c.generation).where(t.projector_meta.c.projector == self.name)
-            ).scalar()
-            if found is None:
-                found = uuid.uuid4().hex
-                conn.execute(t.projector_meta.insert().values(projector=self.name, generation=found))
-            return found
+        query = select(t.projector_meta.c.generation).where(t.projector_meta.c.projector == self.name)
+        try:
+            with self.engine.begin() as conn:
+                found = conn.execute(query).scalar()
+                if found is None:
+                    found = uuid.uuid4().hex
+                    conn.execute(t.projector_meta.insert().values(projector=self.name, generation=found))
+                return found
+        except IntegrityError:  # another process named the generation first: use theirs
+            with self.engine.connect() as conn:
+                return conn.execute(query).scalar_one()
 
     def checkpoints(self) -> dict[tuple[str, int], int]:
         with self.engine.connect() as conn:
@@ -76,7 +81,7 @@ class Projector:
     def reset(self) -> None:
         """Drop and recreate every read model: the next facts rebuild them from the log."""
         t.metadata.drop_all(self.engine)
-        t.metadata.create_all(self.engine)
+        ensure_schema(t.metadata, self.engine)
         self.generation = self._generation()
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, MetaData, create_engine, event
+from sqlalchemy.exc import DBAPIError
 
 
 def make_engine(url: str, *, durable: bool = False) -> Engine:
@@ -29,3 +31,21 @@ def make_engine(url: str, *, durable: bool = False) -> Engine:
 
 def is_postgres(engine: Engine) -> bool:
     return engine.dialect.name == "postgresql"
+
+
+def ensure_schema(metadata: MetaData, engine: Engine, attempts: int = 5) -> None:
+    """create_all that tolerates another process creating the same tables at the same moment.
+
+    The gateway, the projector and the portal each make sure their tables exist when they start;
+    two of them starting together race between "does it exist?" and "CREATE TABLE". The loser sees
+    "already exists" (or PostgreSQL's duplicate-type error) and simply checks again.
+    """
+    for attempt in range(attempts):
+        try:
+            metadata.create_all(engine)
+            return
+        except DBAPIError as err:
+            text = str(err.orig).lower()
+            if attempt == attempts - 1 or not ("already exists" in text or "duplicate" in text):
+                raise
+            time.sleep(0.1 * (attempt + 1))

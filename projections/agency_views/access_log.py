@@ -15,6 +15,8 @@ from typing import Any
 
 from sqlalchemy import BigInteger, Column, Engine, Integer, MetaData, String, Table, Text, select
 
+from lienthong.store import ensure_schema
+
 metadata = MetaData()
 
 access_log = Table(
@@ -37,7 +39,7 @@ _ready: weakref.WeakSet[Engine] = weakref.WeakSet()
 
 def _ensure(engine: Engine) -> None:
     if engine not in _ready:
-        metadata.create_all(engine)
+        ensure_schema(metadata, engine)
         _ready.add(engine)
 
 

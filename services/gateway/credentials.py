@@ -13,6 +13,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Column, DateTime, Engine, LargeBinary, MetaData, String, Table, select, update
 
+from lienthong.store import ensure_schema
+
 PREFIX = "lt"
 metadata = MetaData()
 agency_keys = Table(
@@ -30,7 +32,7 @@ agency_keys = Table(
 class Credentials:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
-        metadata.create_all(engine)
+        ensure_schema(metadata, engine)
 
     def issue(self, agency_code: str) -> str:
         """Create a key for the agency and return it; only its digest is kept."""

@@ -36,6 +36,7 @@ from sqlalchemy import (
 )
 
 from lienthong.agencies import Agency, Registry
+from lienthong.store import ensure_schema
 
 MAX_FAILURES = 5
 MIN_PASSWORD_LENGTH = 10
@@ -173,7 +174,7 @@ class Accounts:
     def __init__(self, engine: Engine, registry: Registry) -> None:
         self._engine = engine
         self._registry = registry
-        metadata.create_all(engine)
+        ensure_schema(metadata, engine)
 
     # -- accounts ----------------------------------------------------------------------------------
 

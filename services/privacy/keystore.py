@@ -19,6 +19,8 @@ from typing import Any
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import Column, DateTime, Engine, LargeBinary, MetaData, String, Table, select, update
 
+from lienthong.store import ensure_schema
+
 ALGORITHM = "AES-256-GCM"
 ERASED = {"erased": True}  # what a reader gets for a shredded person: a typed placeholder, not an error
 
@@ -52,7 +54,7 @@ class KeyStore:
     def __init__(self, engine: Engine, master_key: bytes) -> None:
         self._engine = engine
         self._kek = AESGCM(master_key)
-        metadata.create_all(engine)
+        ensure_schema(metadata, engine)
 
     def seal(self, person_ref: str, data: dict[str, Any]) -> dict[str, Any]:
         """Encrypt `data` for `person_ref` into the SealedPersonalData contract shape."""

@@ -26,6 +26,8 @@ from sqlalchemy import (
     union_all,
 )
 
+from lienthong.store import ensure_schema
+
 metadata = MetaData()
 events = Table(
     "events",
@@ -62,7 +64,7 @@ class Stored:
 class EventLog:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        metadata.create_all(engine)
+        ensure_schema(metadata, engine)
 
     def append_event(
         self,

@@ -34,10 +34,14 @@ def fits_the_case(ctx: Context) -> Refusal | None:
         return refuse("not_closed", **facts(ctx))
     if event_type == "TipReceived":
         return refuse("case_exists", field="case_id", **facts(ctx))
-    if state.kind == "case" and state.status == lc.TIP and not (
-        event_type in lc.TIP_LOOP
-        or event_type in _PERSON_MAKERS
-        or event_type in ("CaseClosed", "ConsentRecorded")
+    if (
+        state.kind == "case"
+        and state.status == lc.TIP
+        and not (
+            event_type in lc.TIP_LOOP
+            or event_type in _PERSON_MAKERS
+            or event_type in ("CaseClosed", "ConsentRecorded")
+        )
     ):
         return refuse("no_person", **facts(ctx))
     if event_type == "TipAcknowledged" and ctx.agency.code not in state.tip_forwarded_to:

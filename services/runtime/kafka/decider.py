@@ -108,6 +108,7 @@ def build(settings: Settings):
         loop = asyncio.get_running_loop()
         async for events in stream.take_events(BATCH, within=0.05):
             batch = [(e.message.partition, e.value) for e in events]
+            watchdog.progressed()  # a batch in hand is progress; a long one must not look like a stall
             await loop.run_in_executor(None, decider.process, batch)
             watchdog.progressed()
 

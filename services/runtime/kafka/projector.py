@@ -59,6 +59,7 @@ def build(settings: Settings):
                 )
                 for e in events
             ]
+            watchdog.progressed()  # a batch in hand is progress; a long one must not look like a stall
             await loop.run_in_executor(None, apply_with_retry, projector, facts)
             watchdog.progressed()
 

@@ -37,7 +37,7 @@ class ProgressWatchdog(threading.Thread):
         self._settings = settings
         self._group_id = group_id
         self._tps = [TopicPartition(t, p) for t in topics for p in range(settings.partitions)]
-        self._stall_after = stall_after or float(os.environ.get("LIENTHONG_STALL_AFTER", "45"))
+        self._stall_after = stall_after or float(os.environ.get("LIENTHONG_STALL_AFTER", "120"))
         self._interval = interval
         self._last_progress = time.monotonic()
 
