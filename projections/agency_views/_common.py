@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
@@ -301,6 +301,30 @@ def new_row(table: Table, **values: Any) -> Row:
     row: Row = dict.fromkeys(table.columns.keys())
     row.update(values)
     return row
+
+
+def person_case_row(
+    rows: RowSet, fact: Fact, table: Table, defaults: Callable[[], dict[str, Any]]
+) -> tuple[Row, Row] | None:
+    """The shared case context and this view's row for the fact's case, or None when the fact is not
+    about a person's case. A row is created (with `defaults()`) once the case has a person."""
+    ctx = context(rows, fact)
+    if ctx is None or ctx["kind"] != "case":
+        return None
+    case_id = fact.envelope["case_id"]
+    row = rows.get(table.name, case_id)
+    if row is None:
+        if ctx["status"] not in lc.PERSON_STATUSES:
+            return None
+        row = new_row(table, case_id=case_id, **defaults())
+        rows.put(table.name, case_id, row)
+    else:
+        rows.touch(table.name, case_id)
+    return ctx, row
+
+
+def case_prefetch(table: Table, fact: Fact) -> list[tuple[str, object]]:
+    return [(table.name, fact.envelope["case_id"])] if fact.kind == EVENT else []
 
 
 def place(unit_code: str | None) -> tuple[str | None, str | None]:

@@ -22,16 +22,16 @@ from lienthong.projections.agency_views._common import (
     ViewSpec,
     add_support,
     agency_type_of,
-    context,
+    case_prefetch,
     day,
     iso,
     jdump,
     jload,
-    new_row,
+    person_case_row,
     referral_entry,
     support_of,
 )
-from lienthong.projections.facts import EVENT, Fact
+from lienthong.projections.facts import Fact
 from lienthong.projections.rows import Row, RowSet
 from lienthong.projections.tables import metadata
 from lienthong.rules import default_rules
@@ -84,30 +84,25 @@ class CommunePeople:
     name = f"agency_views.{NAME}"
 
     def prefetch(self, fact: Fact) -> list[tuple[str, object]]:
-        return [(TABLE, fact.envelope["case_id"])] if fact.kind == EVENT else []
+        return case_prefetch(table, fact)
 
     def apply(self, rows: RowSet, fact: Fact) -> None:
-        ctx = context(rows, fact)
-        if ctx is None or ctx["kind"] != "case":
-            return
-        env, event_type = fact.envelope, fact.event_type
-        case_id = env["case_id"]
-        row = rows.get(TABLE, case_id)
-        if row is None:
-            if ctx["status"] not in lc.PERSON_STATUSES:
-                return
-            row = new_row(
-                table,
-                case_id=case_id,
+        found = person_case_row(
+            rows,
+            fact,
+            table,
+            lambda: dict(
                 entitlements="[]",
                 support_given="{}",
                 support_refused="[]",
                 applications="[]",
                 referrals="[]",
-            )
-            rows.put(TABLE, case_id, row)
-        else:
-            rows.touch(TABLE, case_id)
+            ),
+        )
+        if found is None:
+            return
+        ctx, row = found
+        env, event_type = fact.envelope, fact.event_type
         for name in ("province_code", "commune_code", "status", "regime", "sex", "birth_year", "closed"):
             row[name] = ctx[name]
         row["last_event_at"] = iso(env["occurred_at"])

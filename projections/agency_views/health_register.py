@@ -17,16 +17,16 @@ from lienthong.projections.agency_views._common import (
     REFERRAL_STATUS,
     ViewSpec,
     add_support,
-    context,
+    case_prefetch,
     day,
     iso,
     jdump,
     jload,
-    new_row,
+    person_case_row,
     referral_entry,
     support_of,
 )
-from lienthong.projections.facts import EVENT, Fact
+from lienthong.projections.facts import Fact
 from lienthong.projections.rows import Row, RowSet
 from lienthong.projections.tables import metadata
 from lienthong.projections.views.case_register import seal_to_text
@@ -91,23 +91,16 @@ class HealthRegister:
     name = f"agency_views.{NAME}"
 
     def prefetch(self, fact: Fact) -> list[tuple[str, object]]:
-        return [(TABLE, fact.envelope["case_id"])] if fact.kind == EVENT else []
+        return case_prefetch(table, fact)
 
     def apply(self, rows: RowSet, fact: Fact) -> None:
-        ctx = context(rows, fact)
-        if ctx is None or ctx["kind"] != "case":
-            return
-        env, record, event_type = fact.envelope, fact.record, fact.event_type
-        case_id = env["case_id"]
-        row = rows.get(TABLE, case_id)
-        if row is None:
-            if ctx["status"] not in lc.PERSON_STATUSES:
-                return
-            row = new_row(
-                table,
-                case_id=case_id,
-                opened_by=env["emitter_agency_code"],
-                opened_at=iso(env["occurred_at"]),
+        found = person_case_row(
+            rows,
+            fact,
+            table,
+            lambda: dict(
+                opened_by=fact.envelope["emitter_agency_code"],
+                opened_at=iso(fact.envelope["occurred_at"]),
                 closed=False,
                 stay_extensions=0,
                 stay_extension_days=0,
@@ -116,10 +109,12 @@ class HealthRegister:
                 support_refused="[]",
                 protection_active=False,
                 referrals="[]",
-            )
-            rows.put(TABLE, case_id, row)
-        else:
-            rows.touch(TABLE, case_id)
+            ),
+        )
+        if found is None:
+            return
+        ctx, row = found
+        env, record, event_type = fact.envelope, fact.record, fact.event_type
         for name in ("province_code", "commune_code", "person_ref", "status", "regime", "sex", "birth_year"):
             row[name] = ctx[name]
         row["closed"] = ctx["closed"]

@@ -12,19 +12,18 @@ from __future__ import annotations
 from sqlalchemy import Boolean, Column, Integer, String, Table, Text
 
 from lienthong.contracts import PERSONAL_DATA_FIELD
-from lienthong.domain import lifecycle as lc
 from lienthong.projections.agency_views._common import (
     IDENTIFICATION_STATUSES,
     OWN_COMMUNE,
     OWN_PROVINCE,
     ViewSpec,
-    context,
+    case_prefetch,
     iso,
     jdump,
     jload,
-    new_row,
+    person_case_row,
 )
-from lienthong.projections.facts import EVENT, Fact
+from lienthong.projections.facts import Fact
 from lienthong.projections.rows import Row, RowSet
 from lienthong.projections.tables import metadata
 from lienthong.projections.views.case_register import seal_to_text
@@ -75,22 +74,21 @@ class PoliceArea:
     name = f"agency_views.{NAME}"
 
     def prefetch(self, fact: Fact) -> list[tuple[str, object]]:
-        return [(TABLE, fact.envelope["case_id"])] if fact.kind == EVENT else []
+        return case_prefetch(table, fact)
 
     def apply(self, rows: RowSet, fact: Fact) -> None:
-        ctx = context(rows, fact)
-        if ctx is None or ctx["kind"] != "case":
+        found = person_case_row(
+            rows,
+            fact,
+            table,
+            lambda: dict(
+                opened_at=iso(fact.envelope["occurred_at"]),
+            ),
+        )
+        if found is None:
             return
+        ctx, row = found
         env, record, event_type = fact.envelope, fact.record, fact.event_type
-        case_id = env["case_id"]
-        row = rows.get(TABLE, case_id)
-        if row is None:
-            if ctx["status"] not in lc.PERSON_STATUSES:
-                return
-            row = new_row(table, case_id=case_id, opened_at=iso(env["occurred_at"]))
-            rows.put(TABLE, case_id, row)
-        else:
-            rows.touch(TABLE, case_id)
         for name in ("province_code", "commune_code", "status", "sex", "birth_year"):
             row[name] = ctx[name]
         row["last_event_at"] = iso(env["occurred_at"])
