@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -57,12 +58,25 @@ class RowSet:
         self._dirty.add((table, pk))
 
     def dirty_rows(self) -> dict[str, list[Row]]:
+        """The changed rows as the database stores them (JSON values serialised)."""
         out: dict[str, list[Row]] = {}
         for table, pk in self._dirty:
             row = self._rows[(table, pk)]
             if row is not None:
-                out.setdefault(table, []).append(row)
+                out.setdefault(table, []).append(to_db(row))
         return out
+
+
+def to_db(row: Row) -> Row:
+    """A copy of ``row`` with list and dict values as canonical JSON text (views keep them as objects
+    within a batch, so a value read and changed by several facts is parsed and written once)."""
+    stored = row
+    for name, value in row.items():
+        if type(value) is list or type(value) is dict:
+            if stored is row:
+                stored = dict(row)
+            stored[name] = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return stored
 
 
 def _pk(table: Table):

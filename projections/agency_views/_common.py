@@ -15,7 +15,7 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from sqlalchemy import Boolean, Column, Integer, String, Table, Text
@@ -180,16 +180,13 @@ def _case_facts(ctx: Row, event_type: str, record: dict, env: dict) -> None:
     elif event_type == "VictimStatusDetermined" and record.get("destination_country"):
         ctx["destination_country"] = record["destination_country"]
     elif event_type == "ProtectionRequested":
-        pending = jload(ctx["protection_requests"], [])
-        pending.append(
-            {
-                "measure_codes": sorted(record["measure_codes"]),
-                "risk_level": record["risk_level"],
-                "requested_by": record["requested_by"],
-                "requested_at": at,
-            }
-        )
-        ctx["protection_requests"] = jdump(pending)
+        request = {
+            "measure_codes": sorted(record["measure_codes"]),
+            "risk_level": record["risk_level"],
+            "requested_by": record["requested_by"],
+            "requested_at": at,
+        }
+        ctx["protection_requests"] = jdump([*jload(ctx["protection_requests"], []), request])
     elif event_type == "ProtectionMeasureApplied":
         active = [m for m in jload(ctx["protection"], []) if m["measure_code"] != record["measure_code"]]
         active.append(
@@ -214,7 +211,7 @@ def _case_facts(ctx: Row, event_type: str, record: dict, env: dict) -> None:
     elif event_type == "NeedsAssessed":
         ctx["need_codes"] = jdump(sorted(set(record["need_codes"])))
     elif event_type == "CriminalCaseLinked":
-        cases = jload(ctx["criminal_cases"], {})
+        cases = {**jload(ctx["criminal_cases"], {})}
         cases[record["criminal_case_ref"]] = {"role": record["role"], "stage": record["stage"], "at": at}
         ctx["criminal_cases"] = jdump(cases)
 
@@ -291,9 +288,8 @@ def view_keys(ctx: Row, view: str) -> list[str]:
 
 def add_view_key(rows: RowSet, ctx: Row, view: str, key: str) -> None:
     keys = jload(ctx["view_keys"], {})
-    if key not in keys.setdefault(view, []):
-        keys[view].append(key)
-        ctx["view_keys"] = jdump(keys)
+    if key not in keys.get(view, ()):
+        ctx["view_keys"] = jdump({**keys, view: [*keys.get(view, ()), key]})
         rows.touch(CONTEXT, ctx["case_id"])
 
 
@@ -327,6 +323,7 @@ def case_prefetch(table: Table, fact: Fact) -> list[tuple[str, object]]:
     return [(table.name, fact.envelope["case_id"])] if fact.kind == EVENT else []
 
 
+@cache
 def place(unit_code: str | None) -> tuple[str | None, str | None]:
     """Today's (province, commune) of a unit of either map: rows are scoped by today's units, so an
     agency of today sees the records of the units its territory took over (DOMAIN §g.7)."""
@@ -340,7 +337,13 @@ def place(unit_code: str | None) -> tuple[str | None, str | None]:
 
 
 def iso(value: datetime | None) -> str | None:
-    return value.astimezone(UTC).isoformat() if value is not None else None
+    return _iso(value) if value is not None else None
+
+
+@lru_cache(maxsize=8192)
+def _iso(value: datetime) -> str:
+    # Every view stamps the same occurred_at of a fact: formatting it once per fact is measurable.
+    return value.astimezone(UTC).isoformat()
 
 
 def day(value: date | datetime | None) -> str | None:
@@ -352,12 +355,20 @@ def day(value: date | datetime | None) -> str | None:
     return value.isoformat()
 
 
-def jload(text: str | None, default: Any) -> Any:
-    return json.loads(text) if text else default
+def jload(value: Any, default: Any) -> Any:
+    """A JSON column's value: text as stored, or the object a view put there earlier in the batch.
+
+    Objects are shared, not copied: views replace a JSON value, never change one in place, unless the
+    row is their own (the same object may sit in another view's row of the same batch).
+    """
+    if not value:
+        return default
+    return json.loads(value) if isinstance(value, str) else value
 
 
-def jdump(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+def jdump(value: Any) -> Any:
+    """Store a JSON value; it is serialised once, when the batch writes its rows (``rows.to_db``)."""
+    return value
 
 
 def birth_year_band(year: int | None) -> str | None:

@@ -9,6 +9,7 @@ another commune. A person found not to be a victim leaves the commune's view.
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 
 from sqlalchemy import Boolean, Column, Integer, String, Table, Text
 
@@ -177,20 +178,41 @@ def _entitlements(row: Row, env: dict) -> list[dict]:
     status = lc.entitlement_status(row["status"], regime) if regime else None
     if status is None or row["closed"]:
         return []
+    refused = frozenset(jload(row["support_refused"], []))
+    if "all" in refused:
+        return []
     on = date.fromisoformat(day(env["occurred_at"]))
-    given = jload(row["support_given"], {})
-    refused = set(jload(row["support_refused"], []))
-    out = []
+    given = frozenset(jload(row["support_given"], {}))
+    return _entitlement_list(status, regime, on, row["province_code"], given, refused)
+
+
+@lru_cache(maxsize=65536)
+def _entitlement_list(
+    status: str, regime: str, on: date, province: str | None, given: frozenset, refused: frozenset
+) -> list[dict]:
+    # Shared between rows with the same inputs: JSON values are replaced, never changed in place.
+    return [
+        {
+            "support_type": support_type,
+            "one_off": one_off,
+            "requires": list(requires),
+            "given": support_type in given,
+        }
+        for support_type, one_off, requires in _entitled(status, regime, on, province)
+        if support_type not in refused
+    ]
+
+
+@lru_cache(maxsize=65536)
+def _entitled(
+    status: str, regime: str, on: date, province: str | None
+) -> tuple[tuple[str, bool, tuple[str, ...]], ...]:
+    """The rules' answer for one (status, regime, day, province): the same for every person sharing them,
+    and asked on every fact, so it is looked up once (the packaged rules are fixed for the process)."""
+    rules = default_rules()
+    found = []
     for support_type in sorted(v.SUPPORT_TYPES):
-        found = default_rules().entitlement(support_type, status, regime, on, province=row["province_code"])
-        if found is None or support_type in refused or "all" in refused:
-            continue
-        out.append(
-            {
-                "support_type": support_type,
-                "one_off": found.one_off,
-                "requires": sorted(found.requires),
-                "given": support_type in given,
-            }
-        )
-    return out
+        entitlement = rules.entitlement(support_type, status, regime, on, province=province)
+        if entitlement is not None:
+            found.append((support_type, entitlement.one_off, tuple(sorted(entitlement.requires))))
+    return tuple(found)

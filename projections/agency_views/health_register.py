@@ -7,6 +7,7 @@ sealed personal data (a reference to the ciphertext; the read API opens it throu
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 from sqlalchemy import BigInteger, Boolean, Column, Integer, String, Table, Text
 
@@ -182,26 +183,34 @@ def _facts(row: Row, fact: Fact) -> None:
 def _deadlines(row: Row, ctx: Row) -> None:
     """The 3-day initial verification and the 120-day essential-needs period, from the rules as data;
     a regime or date without such a rule (L2011, before 2025-07-01) has no deadline, not an error."""
-    rules = default_rules()
-    received = datetime.fromisoformat(row["received_at"]) if row["received_at"] else None
     row["verification_due_at"] = None
     row["essential_needs_until"] = None
-    if received is None or not row["regime"]:
+    if row["received_at"] is None or not row["regime"]:
         return
-    try:
-        due = rules.due("initial_verification", row["regime"], received, province=row["province_code"])
-        row["verification_due_at"] = iso(due)
-    except RuleNotFound:
-        pass
     status = lc.entitlement_status(ctx["status"], row["regime"])
+    due, max_days = _deadline_rules(row["received_at"], row["regime"], status, row["province_code"])
+    row["verification_due_at"] = due
+    if max_days is not None:
+        received_on = date.fromisoformat(day(datetime.fromisoformat(row["received_at"])))
+        row["essential_needs_until"] = (
+            received_on + timedelta(days=max_days + row["stay_extension_days"])
+        ).isoformat()
+
+
+@lru_cache(maxsize=65536)
+def _deadline_rules(
+    received_at: str, regime: str, status: str | None, province: str | None
+) -> tuple[str | None, int | None]:
+    """(verification due, essential-needs days) for one reception: asked on every later fact of the
+    case with the same inputs, so the rules are read once (the packaged rules are fixed per process)."""
+    rules = default_rules()
+    received = datetime.fromisoformat(received_at)
+    try:
+        due = iso(rules.due("initial_verification", regime, received, province=province))
+    except RuleNotFound:
+        due = None
+    if status is None:
+        return due, None
     received_on = date.fromisoformat(day(received))
-    entitlement = (
-        rules.entitlement(
-            "essential_needs", status, row["regime"], received_on, province=row["province_code"]
-        )
-        if status
-        else None
-    )
-    if entitlement is not None and entitlement.max_days is not None:
-        until = received_on + timedelta(days=entitlement.max_days + row["stay_extension_days"])
-        row["essential_needs_until"] = until.isoformat()
+    entitlement = rules.entitlement("essential_needs", status, regime, received_on, province=province)
+    return due, entitlement.max_days if entitlement is not None else None
