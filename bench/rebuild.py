@@ -6,8 +6,8 @@ rebuild is what the projectors do: read the log in batches, decode each record, 
 read-model database. Time is split into read / decode / apply. The ceiling is fastavro decoding the
 same bytes with nothing else.
 
-Experiments (measured, never changing ``projections/``): a larger batch, and on PostgreSQL a COPY-based
-upsert in place of executemany, so the lead gets numbers for the recommendation.
+Experiments, alternated with the default on the same events: a larger batch, and SQLAlchemy's own
+executemany upsert in place of ``projections/writes.py`` (driver executemany, COPY on PostgreSQL).
 """
 
 from __future__ import annotations
@@ -105,92 +105,28 @@ def decode_ceiling(shared: SharedLog, events: int, batch: int = 5000) -> dict[st
 
 
 # --------------------------------------------------------------------------------------------------
-# Experiments: a COPY-based upsert for PostgreSQL (measurement only; projections/ is not changed)
+# Experiments: the write path the projector had before projections/writes.py (measurement only)
 
 
-def _copy_upsert(conn: Any, table: Any, rows: list[dict]) -> None:
-    """COPY the rows into a temp table, then one INSERT .. SELECT .. ON CONFLICT DO UPDATE."""
-    if not rows or conn.dialect.name != "postgresql" or len(rows) < 50:
-        return _ORIGINAL["upsert"](conn, table, rows)
-    raw = conn.connection.driver_connection  # psycopg.Connection, inside SQLAlchemy's transaction
-    cols = [c.name for c in table.columns]
-    keys = [c.name for c in table.primary_key.columns]
-    tmp = f"_bench_copy_{table.name}"
-    qcols = ", ".join(f'"{c}"' for c in cols)
-    updates = ", ".join(f'"{c}" = EXCLUDED."{c}"' for c in cols if c not in keys)
-    with raw.cursor() as cur:
-        cur.execute(f'CREATE TEMP TABLE IF NOT EXISTS "{tmp}" (LIKE "{table.name}") ON COMMIT DELETE ROWS')
-        with cur.copy(f'COPY "{tmp}" ({qcols}) FROM STDIN') as copy:
-            for row in rows:
-                copy.write_row([row.get(c) for c in cols])
-        conflict = ", ".join(f'"{k}"' for k in keys)
-        cur.execute(
-            f'INSERT INTO "{table.name}" ({qcols}) SELECT {qcols} FROM "{tmp}" '
-            f"ON CONFLICT ({conflict}) DO UPDATE SET {updates}"
-        )
-        cur.execute(f'DELETE FROM "{tmp}"')
+def _sqlalchemy_upsert(conn: Any, table: Any, rows: list[dict]) -> None:
+    """SQLAlchemy's own INSERT .. ON CONFLICT with executemany: every parameter processed per row."""
+    from sqlalchemy.dialects import postgresql, sqlite
 
-
-_ORIGINAL: dict[str, Any] = {}
-_DRIVER_SQL: dict[tuple[str, str], tuple[str, list[str]]] = {}
-
-
-def _driver_upsert(conn: Any, table: Any, rows: list[dict]) -> None:
-    """The same upsert rendered once per table and run by the DB driver's own executemany (tuples).
-
-    Skips SQLAlchemy's per-row parameter processing (``construct_params``), which the profile shows
-    as the largest single cost of ``_upsert`` on SQLite.
-    """
     if not rows:
         return
-    dialect = conn.dialect.name
-    key = (dialect, table.name)
-    if key not in _DRIVER_SQL:
-        cols = [c.name for c in table.columns]
-        keys = [c.name for c in table.primary_key.columns]
-        mark = "?" if dialect == "sqlite" else "%s"
-        qcols = ", ".join(f'"{c}"' for c in cols)
-        updates = ", ".join(f'"{c}" = excluded."{c}"' for c in cols if c not in keys)
-        conflict = ", ".join(f'"{k}"' for k in keys)
-        sql = (
-            f'INSERT INTO "{table.name}" ({qcols}) VALUES ({", ".join([mark] * len(cols))}) '
-            f"ON CONFLICT ({conflict}) DO UPDATE SET {updates}"
-        )
-        _DRIVER_SQL[key] = (sql, cols)
-    sql, cols = _DRIVER_SQL[key]
-    if dialect == "sqlite":  # what SQLAlchemy's types would store: ISO text for datetimes
-        params = [tuple(_sqlite_value(row.get(c)) for c in cols) for row in rows]
-    else:
-        params = [tuple(row.get(c) for c in cols) for row in rows]
-    conn.exec_driver_sql(sql, params)
-
-
-def _sqlite_value(v: Any) -> Any:
-    from datetime import datetime
-
-    if isinstance(v, datetime):
-        return v.isoformat(sep=" ")
-    return v
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    stmt = dialect.insert(table)
+    keys = [c.name for c in table.primary_key.columns]
+    others = {c.name: stmt.excluded[c.name] for c in table.columns if c.name not in keys}
+    conn.execute(stmt.on_conflict_do_update(index_elements=keys, set_=others), rows)
 
 
 @contextlib.contextmanager
-def driver_upserts() -> Iterator[None]:
+def sqlalchemy_upserts() -> Iterator[None]:
     from lienthong.projections import runner
 
-    with mock.patch.object(runner, "_upsert", _driver_upsert):
+    with mock.patch.object(runner, "_upsert", _sqlalchemy_upsert):
         yield
-
-
-@contextlib.contextmanager
-def copy_upserts() -> Iterator[None]:
-    from lienthong.projections import runner
-
-    _ORIGINAL["upsert"] = runner._upsert
-    try:
-        with mock.patch.object(runner, "_upsert", _copy_upsert):
-            yield
-    finally:
-        _ORIGINAL.pop("upsert", None)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -228,10 +164,12 @@ def run(harness: Any, cfg: Any) -> dict[str, Any]:
     except Exception as exc:
         log.exception("PostgreSQL unavailable")
         out["errors"].append(f"postgres: {type(exc).__name__}: {exc}")
+    used: dict[str, str] = {}  # store -> the read models rebuilt at the largest size
     for store, url_for in stores:
         for size in sizes:
             try:
-                r = run_replay(shared, size, url_for(size), cfg.rebuild_batch)
+                used[store] = url = url_for(size)
+                r = run_replay(shared, size, url, cfg.rebuild_batch)
                 ceiling = out["ceiling_decode"][str(size)]["events_per_s"]
                 r["ratio_vs_decode"] = r["events_per_s"] / ceiling if ceiling else None
                 out[store][str(size)] = r
@@ -239,6 +177,7 @@ def run(harness: Any, cfg: Any) -> dict[str, Any]:
             except Exception as exc:
                 log.exception("rebuild %s %d failed", store, size)
                 out["errors"].append(f"{store} {size}: {type(exc).__name__}: {exc}")
+    out["floors"] = _floors(harness, shared, sizes[-1], used, out)
     # Experiments: each variant against the default, alternated and best-of-REPS (a noisy machine).
     for store, url_for in stores:
         try:
@@ -264,15 +203,41 @@ def run(harness: Any, cfg: Any) -> dict[str, Any]:
 REPS = 2
 
 
+def _floors(harness: Any, shared: SharedLog, size: int, used: dict[str, str], out: dict) -> dict[str, Any]:
+    """Write and logic floors at the largest size, and the best rates they allow on each store."""
+    from lienthong.bench import rebuild_floors as rf
+
+    floors: dict[str, Any] = {"events": size}
+    try:
+        floors["logic"] = rf.logic_floor(shared, size)
+    except Exception as exc:
+        log.exception("logic floor failed")
+        floors["logic"] = {"error": f"{type(exc).__name__}: {exc}"}
+    decode = out["ceiling_decode"][str(size)]
+    decode_us = 1e6 * decode["seconds"] / max(1, decode["facts"])
+    logic_us = floors["logic"].get("us_per_fact")
+    for store, url in used.items():
+        try:
+            rows = rf.read_models(url)
+            if store == "sqlite":
+                w = rf.write_floor_sqlite(rows, harness.path("rebuild") / f"floor-{size}.db")
+            else:
+                w = rf.write_floor_postgres(rows, url)
+            w["us_per_fact"] = 1e6 * w["seconds"] / max(1, decode["facts"])
+            w["rows_per_fact"] = w["rows"] / max(1, decode["facts"])
+            floors[store] = {"write": w, **rf.bounds(decode_us, w["us_per_fact"], logic_us)}
+        except Exception as exc:
+            log.exception("write floor on %s failed", store)
+            floors[store] = {"error": f"{type(exc).__name__}: {exc}"}
+    return floors
+
+
 def _experiments(shared: SharedLog, n: int, store: str, url_for: Any, batch: int) -> dict[str, Any]:
     big = batch * 5
     variants: dict[str, tuple[Any, int]] = {
         f"batch_{big}": (contextlib.nullcontext, big),
-        "driver_executemany": (driver_upserts, batch),
+        "sqlalchemy_executemany": (sqlalchemy_upserts, batch),
     }
-    if store == "postgres":
-        variants["copy_upsert"] = (copy_upserts, batch)
-        variants[f"copy_upsert_batch_{big}"] = (copy_upserts, big)
     best: dict[str, dict[str, Any]] = {}
     runs = 0
     for _ in range(REPS):

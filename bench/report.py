@@ -57,6 +57,16 @@ def summarise(scenarios: dict[str, Any], cfg: Any) -> dict[str, Any]:
     s["rebuild_events_per_s_postgres"] = _num(_get(rb, "postgres", top, "events_per_s"))
     s["rebuild_ratio_vs_decode_postgres"] = _num(_get(rb, "postgres", top, "ratio_vs_decode"))
     s["decode_ceiling_events_per_s"] = _num(_get(rb, "ceiling_decode", top, "events_per_s"))
+    # What storage and view logic allow at the least (bench.rebuild_floors): a goal above these is out of
+    # reach of projector tuning, and the report says so with the numbers.
+    s["rebuild_logic_floor_us_per_fact"] = _num(_get(rb, "floors", "logic", "us_per_fact"))
+    for store in ("sqlite", "postgres"):
+        f = _get(rb, "floors", store) or {}
+        s[f"rebuild_write_floor_us_per_fact_{store}"] = _num(_get(f, "write", "us_per_fact"))
+        s[f"rebuild_max_ratio_vs_decode_storage_bound_{store}"] = _num(
+            f.get("max_ratio_vs_decode_storage_bound")
+        )
+        s[f"rebuild_max_events_per_s_with_logic_{store}"] = _num(f.get("max_events_per_s_with_logic"))
 
     lat = scenarios.get("latency") or {}
     k200 = _get(lat, "kafka", "rates", "200") or {}
@@ -275,11 +285,12 @@ def _rebuild_md(rb: Any) -> list[str]:
                 f"| {size:,} | {store} | {_f(r['events_per_s'])} | {_pct(r.get('ratio_vs_decode'))} | "
                 f"{_f(us['read'], 1)} | {_f(us['decode'], 1)} | {_f(us['apply'], 1)} |"
             )
+    out += _floors_md(rb.get("floors") or {}, rb)
     exp = rb.get("experiments") or {}
     if exp:
         out += [
             "",
-            "Experiments (measured here; `projections/` unchanged), each variant alternated with the default "
+            "Experiments, each variant alternated with the default "
             "on the same events, best of the repetitions:",
             "",
         ]
@@ -292,6 +303,39 @@ def _rebuild_md(rb: Any) -> list[str]:
                         f"{_f(v.get('speedup_vs_default'), 2)}x |"
                     )
     return [*out, ""]
+
+
+def _floors_md(floors: dict[str, Any], rb: Any) -> list[str]:
+    """The floors under the rebuild, and the best rate and decode ratio each store allows."""
+    if not floors:
+        return []
+    logic = floors.get("logic") or {}
+    out = [
+        "",
+        f"Floors at {_f(floors.get('events'))} events (`bench/rebuild_floors.py`): the **write floor** is "
+        "storing the final read-model rows alone, bulk-inserted into empty tables with no logic; the **logic "
+        f"floor** is every fact through all {logic.get('views', '?')} views in memory with no database "
+        f"({_f(logic.get('us_per_fact'), 1)} µs per fact).",
+        "",
+        "| store | rows per fact | write floor µs/fact | best facts/s, storage only | best ratio vs decode, "
+        "storage only | best facts/s with view logic | best ratio with view logic | measured facts/s |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for store in ("sqlite", "postgres"):
+        f = floors.get(store)
+        if not f:
+            continue
+        if "error" in f:
+            out.append(f"| {store} | error: {f['error']} | | | | | | |")
+            continue
+        measured = _get(rb, store, floors.get("events"), "events_per_s")
+        out.append(
+            f"| {store} | {_f(f['write']['rows_per_fact'], 2)} | {_f(f['write']['us_per_fact'], 1)} | "
+            f"{_f(f['max_events_per_s_storage_bound'])} | {_pct(f['max_ratio_vs_decode_storage_bound'])} | "
+            f"{_f(f.get('max_events_per_s_with_logic'))} | {_pct(f.get('max_ratio_vs_decode_with_logic'))} | "
+            f"{_f(measured)} |"
+        )
+    return out
 
 
 def _latency_md(lat: Any) -> list[str]:

@@ -11,11 +11,11 @@ import uuid
 from collections.abc import Sequence
 
 from sqlalchemy import Connection, Engine, Table, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from lienthong import failpoints
 from lienthong.projections import tables as t
+from lienthong.projections import writes
 from lienthong.projections.facts import Fact
 from lienthong.projections.rows import RowSet
 from lienthong.projections.views import View, default_views
@@ -93,10 +93,4 @@ def _checkpoints(conn: Connection, projector: str, *, lock: bool = False) -> dic
 
 
 def _upsert(conn: Connection, table: Table, rows: list[dict]) -> None:
-    if not rows:
-        return
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    stmt = dialect.insert(table)
-    keys = [c.name for c in table.primary_key.columns]
-    others = {c.name: stmt.excluded[c.name] for c in table.columns if c.name not in keys}
-    conn.execute(stmt.on_conflict_do_update(index_elements=keys, set_=others), rows)
+    writes.upsert(conn, table, rows)
