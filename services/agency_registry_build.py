@@ -11,13 +11,23 @@ What it generates (codes are ASCII, ^[A-Z0-9][A-Z0-9_-]{1,62}$; <pc> a province 
 - for every province of today: SYT, CA-TINH, TTCTXH, TGPL, SGDDT, STC, VPUB, TAND, VKSND, BV, TTDVVL,
   HLHPN, BCD, NHCSXH, TTRA -<pc>, and BDBP-<pc> where the province has a land border or a coastline;
 - for every commune of today: UBND-XA-<cc> and CA-XA-<cc> (from 2025-07-01);
+- for every commune of the old map (the 10,035 of 2025-06-30, "L:<gso>" in `places`): UBND-XA-L-<gso>
+  (commune People's Committee) and CA-XA-L-<gso> (commune police, parent the district police of the
+  time), to 2025-06-30, each succeeded by the same body of today's commune(s) that took the old
+  commune's territory (`places.successors`, the primary one first, so `successor_on` gives it);
 - historical: SLDTBXH-<old pc> for the 63 old provinces (DOLISA, to 2025-02-28, succeeded by the SYT
   of today's province), CA-HUYEN-<dc> (district police, to 2025-02-28, succeeded by today's provincial
   police) and PLDTBXH-<dc> (district labour office, to 2025-06-30, succeeded by today's SYT) for
   every old district except Hoàng Sa (no district bodies on the ground).
 
-Simplification: today's provincial bodies are modelled as continuing bodies (valid_from None). The
-departments of the provinces merged away on 2025-07-01 (e.g. Sở Y tế Quảng Nam, 2025-03-01..06-30)
+The old-commune bodies are written compactly (section "old_commune_bodies": one row per old commune
+and one template per body, expanded by `agencies.OldCommuneBodies`, on demand): listed one agency per
+line they would make the file 7.4 MB instead of 2.7 MB and triple the load time.
+
+Simplifications: the old map is its final state (see `places`), so communes merged away by the
+2023-2025 arrangements before 2025-06-30 have no bodies here (their territory's bodies are those of the
+commune that absorbed them). Today's provincial bodies are modelled as continuing bodies (valid_from
+None). The departments of the provinces merged away on 2025-07-01 (e.g. Sở Y tế Quảng Nam, 2025-03-01..06-30)
 are folded into them, so an old body's successor is the body of today's province directly.
 Names of generated bodies are descriptive (the real name of e.g. a provincial hospital varies).
 """
@@ -286,6 +296,62 @@ def build() -> list[dict]:
     return rows
 
 
+# The two bodies of every old commune: (code, agency_type, level, name_vi, name_en, jurisdiction,
+# successor, parent) prefixes that `agencies` completes from each row of the section. The jurisdiction
+# is the old commune ("L:<gso>"); successors are the same body of the communes of today listed in the
+# row; the police's parent is the district police of its district.
+OLD_COMMUNE_BODIES: list[dict[str, str]] = [
+    {
+        "code": "UBND-XA-L-",
+        "agency_type": "commune_pc",
+        "level": "C",
+        "name_vi": "Ủy ban nhân dân ",
+        "name_en": "People's Committee of ",
+        "jurisdiction": places.LEGACY_PREFIX,
+        "successor": "UBND-XA-",
+    },
+    {
+        "code": "CA-XA-L-",
+        "agency_type": "commune_police",
+        "level": "C",
+        "name_vi": "Công an ",
+        "name_en": "Police of ",
+        "jurisdiction": places.LEGACY_PREFIX,
+        "successor": "CA-XA-",
+        "parent": "CA-HUYEN-",
+    },
+]
+
+
+def build_old_communes() -> dict[str, Any]:
+    """The compact section for the bodies of the old communes (see the module doc and
+    `agencies._old_commune_bodies`): rows [gso, commune name, district gso, [successor codes]]."""
+    districts: dict[str, list[str]] = {}
+    rows: list[list[Any]] = []
+    for old in sorted(places.units_on(date(2025, 6, 30), "C"), key=lambda u: u.code):
+        district = places.lookup(old.district_code)
+        province = places.lookup(old.province_code)
+        dgso = district.gso_code
+        if dgso not in districts:
+            vi_d, short_d, en_kind = _district_names(district.name, _district_kind(district.name))
+            vi_p, short_p = _province_names(province.name)
+            districts[dgso] = [f"{vi_d}, {vi_p}", f"{short_d} {en_kind}, {short_p}"]
+        successors = places.successors(old.code)
+        if not successors:
+            raise ValueError(f"old commune {old.code} has no successor")
+        rows.append([old.gso_code, _clean(old.name), dgso, successors])
+    return {
+        "about": "One row per commune of the map before 2025-07-01: [GSO code, name, district GSO code, "
+        "today's communes that took its territory, primary first]. Each row stands for one body per entry "
+        "of 'bodies': code, jurisdiction = prefix + GSO code; name = prefix + name + ', ' + the district's "
+        "qualifier; successor_codes = successor prefix + each code; parent = parent prefix + district.",
+        "valid_to": DISTRICT_LEVEL_END.isoformat(),
+        "bodies": OLD_COMMUNE_BODIES,
+        "districts": dict(sorted(districts.items())),
+        "rows": rows,
+    }
+
+
 def _district_kind(name: str) -> str:
     for kind in ("Thành phố", "Thị xã", "Quận", "Huyện"):
         if _clean(name).lower().startswith(kind.lower()):
@@ -293,17 +359,36 @@ def _district_kind(name: str) -> str:
     raise ValueError(f"unknown district kind: {name!r}")
 
 
-def render(rows: list[dict]) -> str:
-    """One agency per line, so a diff shows which agencies changed."""
+def render(rows: list[dict], old_communes: dict[str, Any]) -> str:
+    """One agency (one old commune) per line, so a diff shows which agencies changed."""
     meta = places.legacy_meta()["sources"]
     header = {
         "version": places.ADMIN_UNIT_VERSION,
         "source": "generated by services/agency_registry_build.py over real units: today's from "
         f"{meta['current_codes']}, the old map and successions from {meta['legacy_units_and_crosswalk']}",
+        "counts": {
+            "agencies": len(rows),
+            "old_communes": len(old_communes["rows"]),
+            "old_commune_bodies": len(old_communes["rows"]) * len(old_communes["bodies"]),
+        },
     }
-    lines = [f'  "{k}": {json.dumps(v, ensure_ascii=False)},' for k, v in header.items()]
-    body = ",\n".join("    " + json.dumps(r, ensure_ascii=False) for r in rows)
-    return "{\n" + "\n".join(lines) + '\n  "agencies": [\n' + body + "\n  ]\n}\n"
+
+    def dump(value: Any) -> str:
+        return json.dumps(value, ensure_ascii=False)
+
+    lines = [f'  "{k}": {dump(v)},' for k, v in header.items()]
+    body = ",\n".join("    " + dump(r) for r in rows)
+    old = ['  "old_commune_bodies": {']
+    old += [f'    "{k}": {dump(old_communes[k])},' for k in ("about", "valid_to")]
+    old.append(
+        '    "bodies": [\n' + ",\n".join("      " + dump(b) for b in old_communes["bodies"]) + "\n    ],"
+    )
+    districts = old_communes["districts"].items()
+    old.append('    "districts": {\n' + ",\n".join(f"      {dump(k)}: {dump(v)}" for k, v in districts))
+    old.append("    },")
+    old.append('    "rows": [\n' + ",\n".join("      " + dump(r) for r in old_communes["rows"]) + "\n    ]")
+    old.append("  }")
+    return "{\n" + "\n".join(lines) + '\n  "agencies": [\n' + body + "\n  ],\n" + "\n".join(old) + "\n}\n"
 
 
 def main() -> None:
@@ -313,15 +398,19 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=OUT)
     parser.add_argument("--check", action="store_true", help="fail if --out differs from a fresh build")
     args = parser.parse_args()
-    rows = build()
-    text = render(rows)
+    rows, old_communes = build(), build_old_communes()
+    text = render(rows, old_communes)
     if args.check:
         if args.out.read_text("utf-8") != text:
             sys.exit(f"{args.out} is stale: rerun python -m lienthong.agency_registry_build")
         print(f"{args.out} is up to date")
         return
     args.out.write_text(text, "utf-8")
-    print(f"wrote {args.out} ({len(text.encode()):,} bytes, {len(rows):,} agencies)")
+    n_old = len(old_communes["rows"]) * len(old_communes["bodies"])
+    print(
+        f"wrote {args.out} ({len(text.encode()):,} bytes, {len(rows):,} agencies listed "
+        f"+ {n_old:,} bodies of {len(old_communes['rows']):,} old communes)"
+    )
 
 
 if __name__ == "__main__":
