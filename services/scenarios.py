@@ -157,13 +157,14 @@ def cases(
             t + timedelta(days=3, hours=2),
             unit=province,
         )
+        food = default_rules().rate(province, "essential_needs", (t + timedelta(days=4)).date(), item="food")
         yield sub(
             f"TTCTXH-{province}",
             "EssentialNeedsProvided",
             {
-                "items": [{"item_code": "meal_day", "quantity": 30, "unit": "day"}],
-                "amount_vnd": 30 * 40_000,
-                "rate_ref": f"{province}-SYN-2026-01",
+                "items": [{"item_code": "food", "quantity": 30, "unit": "day"}],
+                "amount_vnd": 30 * food.amount_vnd,
+                "rate_ref": food.rate_table_id,
             },
             t + timedelta(days=4),
             unit=province,

@@ -51,8 +51,6 @@ class Kind:
     start_key: KeyFn = _person
     satisfy_key: KeyFn = _person
     once: bool = False  # only the first starting event counts ("from the first provision")
-    # Events that start the clock besides the row's `starts_from` (same `started_by`, same terms).
-    also_starts_from: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,10 +70,7 @@ KINDS: dict[str, Kind] = {
             "initial_verification",
             "Xác minh thông tin ban đầu (Sở Y tế chủ trì với Công an tỉnh)",
             "Initial verification (provincial health with provincial police)",
-            # Law 53 Art. 27(2): the department receives the person, then verifies within 3 days. Its own
-            # ReceptionRegistered is that receipt even when no IdentificationStarted follows; whichever
-            # comes first starts the one clock.
-            also_starts_from=frozenset({"ReceptionRegistered"}),
+            # Both starting events are listed in deadlines.toml; whichever comes first starts the one clock.
             once=True,
         ),
         Kind(

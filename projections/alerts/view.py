@@ -1,11 +1,10 @@
 """Open obligations ("clocks"), one row per duty a fact started: who must act, by when, and whether they did.
 
-Driven by the deadline rows (deadlines.toml): an event of a row's `starts_from` type (or of a type the kind
-adds, see `kinds.Kind.also_starts_from`), emitted by one of its `started_by` agency types, starts a clock
-under the event's legal regime and the province's overlay; an event of one of its `satisfied_by` types
-naming the same thing (referral, application, stay, person) stops it. A clock whose case is closed is
-lifted (a closed case accepts no answer) and runs again if the case is reopened. Pure: the rules and the
-agency registry are data, and no wall clock is read.
+Driven by the deadline rows (deadlines.toml): an event of one of a row's `starts_from` types, emitted by
+one of its `started_by` agency types, starts a clock under the event's legal regime and the province's
+overlay; an event of one of its `satisfied_by` types naming the same thing (referral, application, stay,
+person) stops it. A clock whose case is closed is lifted (a closed case accepts no answer) and runs again
+if the case is reopened. Pure: the rules and the agency registry are data, and no wall clock is read.
 """
 
 from __future__ import annotations
@@ -41,14 +40,12 @@ class Obligations:
         starting: dict[str, set[str]] = {}
         satisfying: set[str] = {"CaseClosed", "CaseReopened"}
         for row in self.rules.deadlines:
-            starting.setdefault(row.starts_from, set()).add(row.name)
+            for event_type in row.starts_from_events:
+                starting.setdefault(event_type, set()).add(row.name)
             satisfying |= row.satisfied_by
         for name, duty in k.UNRULED.items():
             starting.setdefault(duty.starts_from, set()).add(name)
             satisfying |= duty.satisfied_by
-        for kind in k.KINDS.values():
-            for event_type in kind.also_starts_from:
-                starting.setdefault(event_type, set()).add(kind.name)
         self._starting = {t: sorted(names) for t, names in starting.items()}
         self._relevant = frozenset(starting) | satisfying
         self._ruled = frozenset(row.name for row in self.rules.deadlines)
@@ -212,7 +209,7 @@ class Obligations:
             row = self.rules.deadline(name, regime, at, province=province)
         except RuleNotFound:
             return None  # no such duty under this regime on that day
-        if event_type != row.starts_from and event_type not in k.kind(name).also_starts_from:
+        if not row.starts_on(event_type):
             return None
         if row.responsible_agency_type in k.NOT_AN_OFFICE:
             return None

@@ -47,14 +47,17 @@ class Persons:
                 sex=record.get("minor_sex"),
             )
         elif event_type == "PersonsMerged":
+            # A merge is recorded on every case it touches (see lienthong.domain.checks.records): the same
+            # merge again changes nothing, and its row names the surviving person's case.
             for ref in record["merged_person_refs"]:
                 self._person(rows, ref, fact, role="subject")["merged_into"] = record["surviving_person_ref"]
+            survivor = rows.get(PERSONS, record["surviving_person_ref"])
             rows.put(
                 MERGES,
                 record["merge_id"],
                 {
                     "merge_id": record["merge_id"],
-                    "case_id": env["case_id"],
+                    "case_id": survivor["case_id"] if survivor else env["case_id"],
                     "surviving_person_ref": record["surviving_person_ref"],
                     "merged_person_refs": json.dumps(record["merged_person_refs"]),
                     "match_rule_code": record["match_rule_code"],
@@ -63,10 +66,13 @@ class Persons:
             )
         elif event_type == "PersonsUnmerged":
             merge = rows.get(MERGES, record["merge_id"])
+            merged = json.loads(merge["merged_person_refs"]) if merge is not None else []
+            restored = record["restored_person_refs"] or merged  # none named: the whole merge is undone
             if merge is not None:
-                merge["active"] = False
+                left = [ref for ref in merged if ref not in restored]
+                merge.update(active=bool(left), merged_person_refs=json.dumps(left or merged))
                 rows.touch(MERGES, record["merge_id"])
-            for ref in record["restored_person_refs"]:
+            for ref in restored:
                 self._person(rows, ref, fact, role="subject")["merged_into"] = None
 
     @staticmethod

@@ -111,11 +111,40 @@ class PersonState:
     regime: str | None = None  # fixed when identified (Law 53/2024 Art. 63)
     received_on: date | None = None
     extension_days: int = 0
-    one_offs: set[str] = field(default_factory=set)
+    one_offs: dict[str, date] = field(default_factory=dict)  # one-off support type -> the day paid
     refused: set[str] = field(default_factory=set)
     poor_household: bool = False
     in_facility: bool = False
     returned_to_residence: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class OneOffPaid:
+    """A one-off support paid under a person ref that a merge joined to another (PersonsMerged v2)."""
+
+    person_ref: str
+    support_type: str
+    paid_on: date
+    case_id: str
+    event_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Merge:
+    """An active merge as this case recorded it: who survives, who was merged away, what they were paid."""
+
+    merge_id: str
+    surviving_ref: str
+    merged_refs: frozenset[str]
+    one_offs: tuple[OneOffPaid, ...] = ()
+
+    def without(self, restored: frozenset[str]) -> Merge | None:
+        """The merge once `restored` are split off again; None when nobody stays merged."""
+        left = self.merged_refs - restored
+        if not left:
+            return None
+        kept = tuple(o for o in self.one_offs if o.person_ref in left)
+        return Merge(self.merge_id, self.surviving_ref, left, kept)
 
 
 @dataclass(slots=True)
@@ -136,7 +165,7 @@ class CaseState:
     transfers: dict[str, Transfer] = field(default_factory=dict)
     applications: dict[str, Application] = field(default_factory=dict)
     consents: dict[str, Consent] = field(default_factory=dict)
-    merges: dict[str, frozenset[str]] = field(default_factory=dict)  # active merge id -> merged refs
+    merges: dict[str, Merge] = field(default_factory=dict)  # active merges by merge id
     tip_forwarded_to: set[str] = field(default_factory=set)
     event_ids: set[str] = field(default_factory=set)
     outcomes: dict[str, Outcome] = field(default_factory=dict)
@@ -147,6 +176,20 @@ class CaseState:
 
     def person(self, ref: str | None) -> PersonState | None:
         return self.persons.get(ref or self.person_ref or "")
+
+    def merged_away(self, ref: str | None) -> Merge | None:
+        """The active merge that joined `ref` to another person, if any."""
+        return next((m for m in self.merges.values() if ref in m.merged_refs), None)
+
+    def paid_under_merge(self, ref: str | None, support_type: str) -> tuple[Merge, OneOffPaid] | None:
+        """A one-off of `support_type` paid under a ref an active merge joined to `ref`."""
+        for merge in self.merges.values():
+            if merge.surviving_ref != ref:
+                continue
+            for paid in merge.one_offs:
+                if paid.support_type == support_type:
+                    return merge, paid
+        return None
 
 
 @dataclass(frozen=True, slots=True)

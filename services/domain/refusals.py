@@ -84,6 +84,26 @@ _TEXT: dict[str, tuple[str, str]] = {
         "Khoản hỗ trợ một lần {support_type} đã được chi trả cho người này.",
         "The one-off {support_type} support has already been paid to this person.",
     ),
+    "already_paid_under_merge": (
+        "Khoản hỗ trợ một lần {support_type} đã được chi trả ngày {paid_on} cho {merged_person} (hồ sơ {paid_case}), nay đã hợp nhất vào người này theo {merge_id} ({field}; quy tắc: mỗi người chỉ hưởng một lần, kể cả sau hợp nhất; căn cứ {legal_basis}).",
+        "The one-off {support_type} support was paid on {paid_on} to {merged_person} (case {paid_case}), merged into this person by {merge_id} ({field}; rule: once per person, merges included; basis {legal_basis}).",
+    ),
+    "person_merged_away": (
+        "Người {person} đã được hợp nhất vào {surviving} theo {merge_id}; không ghi nhận hỗ trợ cho mã này cho đến khi huỷ hợp nhất ({field}; quy tắc: hỗ trợ ghi cho người được giữ lại).",
+        "Person {person} was merged into {surviving} by {merge_id}; no support is recorded under this ref until the merge is undone ({field}; rule: support goes to the surviving person).",
+    ),
+    "merge_one_offs_incomplete": (
+        "Hợp nhất {merge_id} không kê khoản hỗ trợ một lần {support_type} đã chi ngày {paid_on} cho {person} trong hồ sơ này ({field}; quy tắc: hợp nhất phải mang theo mọi khoản một lần đã chi).",
+        "Merge {merge_id} leaves out the one-off {support_type} paid on {paid_on} to {person} in this case ({field}; rule: a merge carries every one-off already paid).",
+    ),
+    "missing_rate_ref": (
+        "Chưa ghi bảng định mức ({field}); định mức {support_type} có hiệu lực ngày {on}: {expected_tables}; hoặc cần quyết định ngoại lệ đã duyệt.",
+        "No rate table given ({field}); {support_type} rates in force on {on}: {expected_tables}; or an approved exception is needed.",
+    ),
+    "item_not_in_rate_table": (
+        "Mục {item} ({field}) không có trong bảng định mức {rate_table_id} của {support_type} ngày {on}; cần quyết định ngoại lệ đã duyệt.",
+        "Item {item} ({field}) is not priced in rate table {rate_table_id} for {support_type} on {on}; an approved exception is needed.",
+    ),
     "support_refused_by_person": (
         "Người này đã từ chối hỗ trợ {support_type}; không thể ghi nhận hỗ trợ đó.",
         "The person refused {support_type} support; it cannot be recorded.",

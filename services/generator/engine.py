@@ -121,6 +121,7 @@ class Engine:
         self._communes_active: dict[str, set[str]] = {}
         self._criminal: dict[tuple[str, int], list[tuple[str, str]]] = {}
         self._working: dict[int, bool] = {}
+        self._streams: dict[str, Case] = {}  # registry and programme streams, few and long-lived
 
     # -- time ----------------------------------------------------------------------------------------
 
@@ -171,8 +172,12 @@ class Engine:
             "support_type": support,
             "amount_vnd": _DEFAULT_AMOUNT.get(support, 1_000_000),
             "rate_table_id": f"{places.current_province_of(unit) or 'VN'}-NGOAI-LE",
-            "exception_ref": f"{self.rng.randint(10, 2999)}/QĐ-UBND",
+            "exception_ref": self.exception_ref(),
         }
+
+    def exception_ref(self) -> str:
+        """An approved exception: where no rate table is in force, the province decides the amount."""
+        return f"{self.rng.randint(10, 2999)}/QĐ-UBND"
 
     def wrong_rate(self, args: dict[str, Any], rows: tuple, on: date) -> dict[str, Any]:
         """The same payment with a mistake an officer makes: an old table after the new year, or an amount
@@ -335,9 +340,16 @@ class Engine:
             getattr(self, f"_timer_{kind}")(planner, param)
         return planner.steps
 
+    def _stream(self, stream_id: str) -> Case:
+        """The stream with this id, opened on first use: its records follow one another as versions 1..n."""
+        case = self._streams.get(stream_id)
+        if case is None:
+            case = self._streams[stream_id] = Case(stream_id, 0, kind="stream")
+        return case
+
     def _stream_emit(self, planner: Planner, event_type: str, agency: str, unit: str, args: dict) -> bool:
-        """One record per report, plan or list: its own stream (see the decider note in the report)."""
-        case = Case(self.ids.short(f"ST-{_STREAM_SUFFIX[event_type]}-{agency}"), 0, kind="stream")
+        """Each agency's reports, plans or lists of one kind go on one stream of their own."""
+        case = self._stream(f"ST-{_STREAM_SUFFIX[event_type]}-{agency}")
         return planner.emit(event_type, agency, unit, args=args, case=case)
 
     def _spread(self, planner: Planner, codes: list[str], days: float) -> list[tuple[str, int]]:
@@ -465,7 +477,7 @@ class Engine:
                     )
 
     def _stream_emit_registry(self, planner, event_type, agency, unit, province, args) -> bool:
-        case = Case(self.ids.short(f"DM-{province}"), 0, kind="stream")
+        case = self._stream(f"DM-{province}")  # the province's registry facts, one stream
         return planner.emit(event_type, agency, unit, args=args, case=case)
 
     # -- emission ------------------------------------------------------------------------------------

@@ -87,7 +87,7 @@ class Person:
         self.identified_on: date | None = None
         self.first_reported_on: date | None = None
         self.received_on: date | None = None
-        self.one_offs: set[str] = set()
+        self.one_offs: dict[str, date] = {}  # one-off support type -> the day it was paid
         self.refused: set[str] = set()
         self.poor_household = False
         self.in_facility = False
@@ -136,7 +136,8 @@ class Case:
         self.transfers: dict[str, list[str]] = {}  # id -> [from, to, status]
         self.applications: dict[str, str] = {}
         self.consents: dict[str, list[Any]] = {}  # id -> [scope, valid_until (date or None), withdrawn]
-        self.merges: dict[str, frozenset[str]] = {}
+        # merge id -> (surviving ref, merged refs, one-off support types paid under the merged refs)
+        self.merges: dict[str, tuple[str, frozenset[str], frozenset[str]]] = {}
         self.tip_forwarded_to: set[str] = set()
         self.event_ids: dict[str, str] = {}  # emission time: label -> event id
 
@@ -163,12 +164,22 @@ class Mirror:
         return self.rules.regime_on(on)
 
     def support_refusal(
-        self, person: Person | None, support_type: str, on: date, unit: str, event_type: str, agency_type: str
+        self,
+        person: Person | None,
+        support_type: str,
+        on: date,
+        unit: str,
+        event_type: str,
+        agency_type: str,
+        case: Case | None = None,
     ) -> str | None:
         if event_type == "EssentialNeedsProvided" and agency_type == "mission":
             support_type = "essential_needs_abroad"
         if person is None:
             return "no_person"
+        merges = case.merges.values() if case is not None else ()
+        if any(person.ref in merged for _, merged, _ in merges):
+            return "person_merged_away"
         if support_type in person.refused or "all" in person.refused:
             return "support_refused_by_person"
         regime = self.regime(person, on)
@@ -189,6 +200,10 @@ class Mirror:
                 return "entitlement_expired"
         if row.one_off and support_type in person.one_offs:
             return "already_paid_once"
+        if row.one_off and any(
+            survivor == person.ref and support_type in paid for survivor, _, paid in merges
+        ):
+            return "already_paid_under_merge"
         return None
 
     def days_left(self, person: Person, support_type: str, on: date) -> int | None:
@@ -232,10 +247,14 @@ class Mirror:
                 return "not_closed"
             if event_type == "TipReceived":
                 return "case_exists"
-            if case.status == lc.TIP and not (
-                event_type in lc.TIP_LOOP
-                or event_type in _PERSON_MAKERS
-                or event_type in ("CaseClosed", "ConsentRecorded")
+            if (
+                case.kind == "case"
+                and case.status == lc.TIP
+                and not (
+                    event_type in lc.TIP_LOOP
+                    or event_type in _PERSON_MAKERS
+                    or event_type in ("CaseClosed", "ConsentRecorded")
+                )
             ):
                 return "no_person"
             if event_type == "TipAcknowledged" and agency not in case.tip_forwarded_to:
@@ -254,7 +273,7 @@ class Mirror:
         if support_type is not None:
             person = subject or case.person
             code = self.support_refusal(
-                person, support_type, on, unit, event_type, self.world.agency(agency).agency_type
+                person, support_type, on, unit, event_type, self.world.agency(agency).agency_type, case
             )
             if code is not None:
                 return code
@@ -306,10 +325,10 @@ class Mirror:
         if event_type == "PersonsMerged":
             return "duplicate_id" if args["merge_id"] in case.merges else None
         if event_type == "PersonsUnmerged":
-            merged = case.merges.get(args["merge_id"])
-            if merged is None:
+            merge = case.merges.get(args["merge_id"])
+            if merge is None:
                 return "workflow_state"
-            return None if set(args["restored_person_refs"]) <= merged else "invalid_field"
+            return None if set(args["restored_person_refs"]) <= merge[1] else "invalid_field"
         if event_type == "AccompanyingMinorLinked":
             if args["adult_person_ref"] not in case.persons:
                 return "unknown_person"
@@ -386,9 +405,11 @@ class Mirror:
         elif event_type == "ConsentWithdrawn":
             case.consents[args["consent_id"]][2] = True
         elif event_type == "PersonsMerged":
-            case.merges[args["merge_id"]] = frozenset(args["merged_person_refs"])
+            paid = frozenset(support_type for _, support_type, _, _ in args.get("merged_one_offs", ()))
+            merged = frozenset(args["merged_person_refs"])
+            case.merges[args["merge_id"]] = (args["surviving_person_ref"], merged, paid)
         elif event_type == "PersonsUnmerged":
-            case.merges.pop(args["merge_id"], None)
+            case.merges.pop(args["merge_id"], None)  # the planner restores every merged ref at once
         elif event_type == "CaseClosed":
             case.closed = True
         elif event_type == "CaseReopened":
@@ -421,7 +442,7 @@ class Mirror:
             status = lc.entitlement_status(person.status, regime)
             row = self.rules.entitlement(support_type, status, regime, on) if status else None
             if row is not None and row.one_off:
-                person.one_offs.add(support_type)
+                person.one_offs[support_type] = on
 
 
 def _province(unit: str) -> str | None:

@@ -324,16 +324,21 @@ def _needs(g, t, agency, unit, case, subject, a):
 
 @builder("EssentialNeedsProvided")
 def _essential(g, t, agency, unit, case, subject, a):
+    """Food for the days given, and sometimes clothing, priced by the table in force (as the decider checks);
+    where no table is in force the provision carries the province's approved exception."""
     days = a.get("_days", 3)
-    rows = g.rate_rows(unit, "essential_needs", _day(t))
-    food = next((r for r in rows if r.item == "food"), None)
-    per_day = food.amount_vnd if food else 50_000
-    items = [{"item_code": "meal_day", "quantity": days, "unit": "day"}]
-    amount = per_day * days
-    if g.rng.random() < 0.5:
+    prices = {r.item: r for r in g.rate_rows(unit, "essential_needs", _day(t))}
+    food, clothing = prices.get("food"), prices.get("clothing_personal_items")
+    if food is None:
+        items = [{"item_code": "food", "quantity": days, "unit": "day"}]
+        return {"items": items, "amount_vnd": 50_000 * days, "exception_ref": g.exception_ref()}
+    days = min(days, food.max_units or days)
+    items = [{"item_code": "food", "quantity": days, "unit": "day"}]
+    amount = food.amount_vnd * days
+    if clothing is not None and g.rng.random() < 0.5:
         items.append({"item_code": "clothing_personal_items", "quantity": 1, "unit": "set"})
-        amount += 400_000
-    return {"items": items, "amount_vnd": amount, "rate_ref": food.rate_table_id if food else None}
+        amount += clothing.amount_vnd
+    return {"items": items, "amount_vnd": amount, "rate_ref": food.rate_table_id}
 
 
 def _route_cost(g: Engine) -> tuple[int, int]:
@@ -344,18 +349,20 @@ def _route_cost(g: Engine) -> tuple[int, int]:
 def _travel(g, t, agency, unit, case, subject, a):
     on = _day(t)
     ticket, meal_days = _route_cost(g)
-    rows = g.rate_rows(unit, "travel_home", on)
-    meals = rows[0].amount_vnd if rows else 80_000
-    return {
+    meals = next((r for r in g.rate_rows(unit, "travel_home", on) if r.item == "meals"), None)
+    payload = {
         "route_from_code": a["_from"].unit(on) if a["_from"] is not None else a["_to"].province_unit(on),
         "route_to_code": a["_to"].unit(on),
         "ticket_amount_vnd": ticket,
         "meal_days": meal_days,
-        "amount_vnd": ticket + meals * meal_days,
+        "amount_vnd": ticket + (meals.amount_vnd if meals else 80_000) * meal_days,
         "fund": "state_budget",
-        "rate_table_id": rows[0].rate_table_id if rows else None,
+        "rate_table_id": meals.rate_table_id if meals else None,
         "voucher_no": f"PC-{g.ids.short('TC')}",
     }
+    if meals is None:
+        payload["exception_ref"] = g.exception_ref()
+    return payload
 
 
 @builder("RepatriationCostPaid")
@@ -679,6 +686,15 @@ def _merged(g, t, agency, unit, case, subject, a):
         "merged_person_refs": list(a["merged_person_refs"]),
         "match_rule_code": a["match_rule_code"],
         "match_score": scores.get(a["match_rule_code"]),
+        "merged_one_offs": [
+            {
+                "paid_person_ref": ref,
+                "support_type": support_type,
+                "paid_on": paid_on.isoformat(),
+                "case_id": case_id,
+            }
+            for ref, support_type, paid_on, case_id in a.get("merged_one_offs", ())
+        ],
     }
 
 

@@ -1616,30 +1616,35 @@ class DuplicatePlanner(CasePlanner):
             "surviving_person_ref": original.ref,
             "merged_person_refs": [p.ref],
             "match_rule_code": rule,
+            "merged_one_offs": [
+                (p.ref, support_type, paid_on, self.case.case_id)
+                for support_type, paid_on in sorted(p.one_offs.items())
+            ],
         }
         truth = {"merge": "lookalike" if lookalike else "duplicate", "refs": [original.ref, p.ref]}
-        if not self.emit(
-            "PersonsMerged", steward, unit, args=args, subject=original, case=target, truth=truth
-        ):
+        # The steward records the merge on every case it touches: first the duplicate's own case, which
+        # then pays nothing more to the merged-away ref, then the survivor's, which takes over its one-offs.
+        if not self.emit("PersonsMerged", steward, unit, args=args, subject=original, truth=truth):
+            return
+        self.later(hours=self.rng.uniform(0.05, 2))
+        if not self.emit("PersonsMerged", steward, unit, args=dict(args), subject=original, case=target):
             return
         if lookalike:
             self.between(7, 40)
             steward = self.steward(original.home)
             unit = self.steward_unit(steward, original)
             if unit:
-                self.emit(
-                    "PersonsUnmerged",
-                    steward,
-                    unit,
-                    args={
-                        "merge_id": merge_id,
-                        "restored_person_refs": [p.ref],
-                        "reason_code": "different_persons",
-                    },
-                    subject=original,
-                    case=target,
-                    truth={"unmerge": [original.ref, p.ref]},
-                )
+                undo = {
+                    "merge_id": merge_id,
+                    "restored_person_refs": [p.ref],
+                    "reason_code": "different_persons",
+                }
+                truth = {"unmerge": [original.ref, p.ref]}
+                if self.emit(
+                    "PersonsUnmerged", steward, unit, args=undo, subject=original, case=target, truth=truth
+                ):
+                    self.later(hours=self.rng.uniform(0.05, 2))
+                    self.emit("PersonsUnmerged", steward, unit, args=dict(undo), subject=original)
             return
         self.between(0, 5)
         self.first("CaseClosed", self.leads(), home, args={"reason": "duplicate"})

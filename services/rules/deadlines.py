@@ -1,6 +1,9 @@
 """Deadlines and time limits (DOMAIN.md §b.2), effective-dated per regime.
 
 A row gives exactly one length: `days` (calendar or working), `hours` (calendar) or `months`.
+`starts_from` names one event type or a list of them: whichever of them comes first starts the clock
+(Law 53 Art. 27(2): the department's own reception is its receipt of the person as much as the commune's
+notification is), so no reader has to add starting events in code.
 `regime = "both"` applies the row to L2011 and L2024 alike. At most one row may be in force for a
 (name, regime) on any date; a province overlay's row takes precedence for that province.
 """
@@ -27,7 +30,7 @@ class DeadlineRow:
     hours: int | None
     months: int | None
     calendar: str  # "calendar" | "working" (working only with days)
-    starts_from: str
+    starts_from_events: tuple[str, ...]  # as listed; any of them starts the clock
     started_by: frozenset[str]  # agency types whose `starts_from` event starts the clock; empty = any
     satisfied_by: frozenset[str]
     responsible_agency_type: str
@@ -39,6 +42,14 @@ class DeadlineRow:
     design_choice: bool
     province: str | None
     source: Source
+
+    @property
+    def starts_from(self) -> str:
+        """The first listed starting event, for readers that know only one (prefer `starts_from_events`)."""
+        return self.starts_from_events[0]
+
+    def starts_on(self, event_type: str) -> bool:
+        return event_type in self.starts_from_events
 
     @property
     def regimes(self) -> frozenset[str]:
@@ -87,7 +98,7 @@ def _read(r: RowReader, province: str | None) -> DeadlineRow | None:
     calendar = r.str(
         "calendar", required=False, default="calendar", choices=v.CALENDARS, rule="unknown_calendar"
     )
-    starts_from = r.str("starts_from", choices=v.EVENT_TYPES, rule="unknown_event_type")
+    starts_from = _starts_from(r)
     started_by = r.str_set(
         "started_by", required=False, choices=v.AGENCY_TYPES, rule="unknown_agency_type", allow_empty=True
     )
@@ -113,3 +124,13 @@ def _read(r: RowReader, province: str | None) -> DeadlineRow | None:
         responsible_agency_type, valid_from, valid_to, legal_basis, note, uncertain, design_choice,
         province, r.source,
     )  # fmt: skip
+
+
+def _starts_from(r: RowReader) -> tuple[str, ...]:
+    """One event type or a list of them, each a known event type, none twice; the order is kept."""
+    raw = r.raw.get("starts_from")
+    events = r.str_set("starts_from", choices=v.EVENT_TYPES, rule="unknown_event_type", allow_scalar=True)
+    if not events:
+        return ()
+    listed = [raw] if isinstance(raw, str) else list(raw)
+    return tuple(e for e in listed if e in events)

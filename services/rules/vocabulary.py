@@ -200,6 +200,13 @@ RATE_ITEMS: frozenset[str] = frozenset(
         "school_supplies",
     }
 )
+# Item codes offices write on EssentialNeedsProvided for the rate item that prices them.
+RATE_ITEM_ALIASES: dict[str, str] = {
+    "meal_day": "food",
+    "food_day": "food",
+    "clothing_set": "clothing_personal_items",
+    "shelter_night": "temporary_shelter",
+}
 
 CALENDARS: frozenset[str] = frozenset({"calendar", "working"})
 DEADLINE_KINDS: frozenset[str] = frozenset(

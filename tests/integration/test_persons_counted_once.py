@@ -87,3 +87,45 @@ def test_an_erased_person_no_longer_matches_anyone(embedded):
     assert find_candidates(embedded.services.readmodels, embedded.services.keystore)
     embedded.services.keystore.erase(a)
     assert find_candidates(embedded.services.readmodels, embedded.services.keystore) == []
+
+
+def _needs_for(exchange, case_id: str, ref: str) -> dict:
+    payload = {
+        "items": [{"item_code": "food", "quantity": 2, "unit": "day"}],
+        "amount_vnd": 2 * 70_000,  # 48-SYN-2026-01, food per day
+        "rate_ref": "48-SYN-2026-01",
+    }
+    status, out = exchange.submit(
+        "TTCTXH-48",
+        body(case_id, "EssentialNeedsProvided", payload, admin_unit_code="48", subject_person_ref=ref),
+    )
+    return out
+
+
+def test_a_merge_recorded_on_both_cases_freezes_the_duplicate_and_is_undone_on_both(embedded):
+    same = {"full_name": "Võ Thị Lan", "id_number": "048199007777"}
+    a = _report(embedded, "UBND-XA-20242", "20242", "HS-M2-A", same)
+    b = _report(embedded, "UBND-XA-20257", "20257", "HS-M2-B", same)
+    readmodels = embedded.services.readmodels
+    assert count_persons(readmodels) == 2
+    for case_id in ("HS-M2-B", "HS-M2-A"):  # the duplicate's case first, then the survivor's
+        _merge(embedded, case_id, a, [b], "M-2", "R1_ID_NUMBER")
+    assert count_persons(readmodels) == 1
+    refused = _needs_for(embedded, "HS-M2-B", b)
+    assert refused["status"] == "rejected" and refused["rejection"]["code"] == "person_merged_away"
+    assert _needs_for(embedded, "HS-M2-A", a)["status"] == "accepted"
+
+    for case_id in ("HS-M2-A", "HS-M2-B"):
+        status, out = embedded.submit(
+            "SYT-48",
+            body(
+                case_id,
+                "PersonsUnmerged",
+                {"merge_id": "M-2", "restored_person_refs": [b], "reason_code": "different_persons"},
+                admin_unit_code="48",
+                subject_person_ref=a,
+            ),
+        )
+        assert status == 201, out
+    assert count_persons(readmodels) == 2
+    assert _needs_for(embedded, "HS-M2-B", b)["status"] == "accepted"

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from lienthong.agencies import default_registry
 from lienthong.domain import CaseState, Decision, Submission, decide, evolve, evolve_rejection
+from lienthong.rules import Rules, default_rules
 
 _ids = itertools.count(1)
 
@@ -23,6 +24,7 @@ class History:
     state: CaseState = field(init=False)
     events: list[dict] = field(default_factory=list)
     decisions: list[Decision] = field(default_factory=list)
+    rules: Rules | None = None  # None: the packaged rules; passed to decide and evolve alike
 
     def __post_init__(self) -> None:
         self.state = CaseState(self.case_id)
@@ -43,10 +45,14 @@ class History:
             **extra,
         )
         decision = decide(
-            self.state, sub, registry=default_registry(), recorded_at=when + timedelta(minutes=1)
+            self.state,
+            sub,
+            registry=default_registry(),
+            recorded_at=when + timedelta(minutes=1),
+            rules=self.rules,
         )
         if decision.event is not None:
-            evolve(self.state, decision.event, decision.event_hash)
+            evolve(self.state, decision.event, decision.event_hash, rules=self.rules)
             self.events.append(decision.event)
         elif decision.refusal is not None:
             evolve_rejection(self.state, sub.submission_id, decision.refusal)
@@ -105,8 +111,15 @@ def certificate(issuer: str, day: str) -> dict:
     }
 
 
-def needs(amount: int = 300_000) -> dict:
-    return {"items": [{"item_code": "meal_day", "quantity": 5, "unit": "day"}], "amount_vnd": amount}
+def needs(on: str = "2026-03-02", days: int = 5, province: str = "48") -> dict:
+    """Food for `days` days at the province's rate in force on `on` (the rate the decider checks)."""
+    food = default_rules().rate(province, "essential_needs", date.fromisoformat(on), item="food")
+    assert food is not None, (province, on)
+    return {
+        "items": [{"item_code": "food", "quantity": days, "unit": "day"}],
+        "amount_vnd": food.amount_vnd * days,
+        "rate_ref": food.rate_table_id,
+    }
 
 
 def paid(support_type: str, amount: int, table: str, **extra) -> dict:

@@ -64,7 +64,44 @@ def _moves(n: int) -> dict[str, tuple]:
             certificate("UBND-XA-20242", "2026-02-04"),
             {"unit": "20242"},
         ),
-        "needs": ("TTCTXH-48", "EssentialNeedsProvided", needs(), {}),
+        "needs": ("TTCTXH-48", "EssentialNeedsProvided", needs(START.date().isoformat()), {}),
+        "needs_wrong": (
+            "TTCTXH-48",
+            "EssentialNeedsProvided",
+            {**needs(START.date().isoformat()), "amount_vnd": 1},
+            {},
+        ),
+        "needs_exception": (
+            "TTCTXH-48",
+            "EssentialNeedsProvided",
+            {**needs(START.date().isoformat()), "amount_vnd": 1, "exception_ref": "QĐ-8"},
+            {},
+        ),
+        "merge_paid_duplicate": (
+            "SYT-48",
+            "PersonsMerged",
+            {
+                "merge_id": f"M-{n}",
+                "surviving_person_ref": "P-1",
+                "merged_person_refs": ["P-9"],
+                "match_rule_code": "R1_ID_NUMBER",
+                "merged_one_offs": [
+                    {
+                        "paid_person_ref": "P-9",
+                        "support_type": "vocational_training",
+                        "paid_on": "2026-01-15",
+                        "case_id": "HS-9",
+                    }
+                ],
+            },
+            {},
+        ),
+        "unmerge": (
+            "SYT-48",
+            "PersonsUnmerged",
+            {"merge_id": f"M-{n - 1}", "restored_person_refs": [], "reason_code": "different_persons"},
+            {},
+        ),
         "pay_course": (
             "SYT-48",
             "SupportPaid",
@@ -183,6 +220,7 @@ def check_invariants(h: History) -> None:
     closed = False
     identified = determined_not_victim = False
     one_offs: set[tuple[str, str]] = set()
+    merged_one_offs: dict[str, set[str]] = {}  # active merge id -> one-offs paid under its merged refs
     consents: dict[str, set[str]] = {}
     for number, decision in enumerate(accepted, start=1):
         event, env = decision.event, decision.event["envelope"]
@@ -213,7 +251,21 @@ def check_invariants(h: History) -> None:
             row = rules.entitlement(support_type, "victim", env["legal_regime"], on)
             if row and row.one_off:
                 assert (env["subject_person_ref"], support_type) not in one_offs, "a one-off paid twice"
+                assert not any(support_type in paid for paid in merged_one_offs.values()), (
+                    "paid under a merge"
+                )
                 one_offs.add((env["subject_person_ref"], support_type))
+        # a merge carries the one-offs paid under the merged refs until it is undone
+        if event_type == "PersonsMerged":
+            merged_one_offs[event["merge_id"]] = {o["support_type"] for o in event["merged_one_offs"]}
+        elif event_type == "PersonsUnmerged":
+            merged_one_offs.pop(event["merge_id"], None)
+        # essential needs at the rate in force, item by item, or with an approved exception
+        if event_type == "EssentialNeedsProvided" and not event.get("exception_ref"):
+            prices = {r.item: r for r in rules.rates_for("48", "essential_needs", on)}
+            assert {r.rate_table_id for r in prices.values()} == {event["rate_ref"]}
+            expected = sum(prices[i["item_code"]].amount_vnd * i["quantity"] for i in event["items"])
+            assert event["amount_vnd"] == expected
         # the amount matches the rate in force, or carries an approved exception
         if event_type == "SupportPaid" and not event.get("exception_ref"):
             rates = [

@@ -420,7 +420,7 @@ def test_L53_2024_Art63_a_person_identified_before_july_2025_keeps_L2011_support
         when=at("2025-06-20"),
         unit="L:48",
     )
-    event = h.ok("TTCTXH-48", "EssentialNeedsProvided", needs(), when=at("2025-08-01"), unit="48")
+    event = h.ok("TTCTXH-48", "EssentialNeedsProvided", needs("2025-08-01"), when=at("2025-08-01"), unit="48")
     assert event["envelope"]["legal_regime"] == "L2011"
     later = l2024_victim(day="2025-08-04")
     assert later.events[-1]["envelope"]["legal_regime"] == "L2024"

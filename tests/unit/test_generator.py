@@ -16,6 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from lienthong.contracts import EVENT_NAMESPACE, from_json
+from lienthong.domain import lifecycle as lc
 from lienthong.gateway.models import SubmissionIn
 from lienthong.generator import generate, public
 from lienthong.generator import verify as gen_verify
@@ -284,3 +285,24 @@ def test_submission_ids_are_unique_and_a_retry_repeats_the_whole_submission(run)
         first = seen.setdefault(body["submission_id"], body)
         assert first is body or first == body
     assert len(seen) < len(run)  # a few network retries
+
+
+def test_registry_and_programme_records_share_long_lived_streams(run):
+    """The decider takes many events per stream: each agency's reports of one kind go on one stream."""
+    streams = Counter(
+        b["case_id"] for _, b in run if b["event_type"] in lc.STREAM_EVENTS and b["_expect"] == "accepted"
+    )
+    assert streams and max(streams.values()) > 1, streams
+    assert all(case_id.startswith(("ST-", "DM-")) for case_id in streams)
+
+
+def test_a_merge_is_recorded_on_both_cases_and_carries_the_one_offs_paid_there(judged):
+    merges: dict[str, list[dict]] = {}
+    for _, body, outcome, _ in judged:
+        if body["event_type"] == "PersonsMerged" and outcome == "accepted":
+            merges.setdefault(body["payload"]["merge_id"], []).append(body)
+    both = [recorded for recorded in merges.values() if len(recorded) == 2]  # the run may cut the last
+    assert both and len(both) >= len(merges) - 1
+    for first, second in both:
+        assert first["case_id"] != second["case_id"] and first["payload"] == second["payload"]
+        assert "merged_one_offs" in first["payload"]

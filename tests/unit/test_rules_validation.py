@@ -544,3 +544,53 @@ def test_two_overlays_for_one_province_may_not_overlap(tmp_path):
     )
     err = load_error(DATA_DIR, overlays=(first, second))
     assert (err.file, err.table, err.row, err.rule) == (str(second), "rates", 0, "overlapping_period")
+
+
+# -- a deadline may start from several events (deadlines.toml `starts_from` as a list) -----------------
+
+LISTED_START = """
+[[deadlines]]
+name = "test_deadline"
+regime = "L2024"
+days = 3
+starts_from = {starts_from}
+satisfied_by = ["TipForwarded"]
+responsible_agency_type = "commune_pc"
+valid_from = 2026-01-01
+legal_basis = "t"
+"""
+
+
+def test_starts_from_may_list_several_events_in_order(data: Path) -> None:
+    append(data, "deadlines.toml", LISTED_START.format(starts_from='["TipReceived", "PersonReported"]'))
+    row = Rules.load(data).deadline("test_deadline", "L2024", date(2026, 2, 1))
+    assert row.starts_from_events == ("TipReceived", "PersonReported") and row.starts_from == "TipReceived"
+    assert row.starts_on("PersonReported") and not row.starts_on("TipForwarded")
+
+
+@pytest.mark.parametrize(
+    ("starts_from", "rule"),
+    [
+        ('["TipReceived", "TipDone"]', "unknown_event_type"),
+        ('["TipReceived", "TipReceived"]', "duplicate_value"),
+        ("[]", "empty_value"),
+        ("3", "wrong_type"),
+    ],
+)
+def test_a_broken_starts_from_list_stops_the_load_naming_the_row(
+    data: Path, starts_from: str, rule: str
+) -> None:
+    append(data, "deadlines.toml", LISTED_START.format(starts_from=starts_from))
+    problems = load_error(data).problems
+    assert any(p.table == "deadlines" and p.field == "starts_from" and p.rule == rule for p in problems), (
+        problems
+    )
+
+
+def test_L53_2024_Art27_2_the_initial_verification_clock_starts_from_either_receipt_in_the_data() -> None:
+    from lienthong.projections.alerts.kinds import KINDS
+
+    rules = Rules.load()
+    row = rules.deadline("initial_verification", "L2024", date(2025, 7, 10))
+    assert set(row.starts_from_events) == {"IdentificationStarted", "ReceptionRegistered"}
+    assert not any(hasattr(kind, "also_starts_from") for kind in KINDS.values())  # none added in code
