@@ -355,6 +355,9 @@ def day(value: date | datetime | None) -> str | None:
     return value.isoformat()
 
 
+_EMPTY_JSON = frozenset({"[]", "{}"})  # the stored defaults: no need to parse them
+
+
 def jload(value: Any, default: Any) -> Any:
     """A JSON column's value: text as stored, or the object a view put there earlier in the batch.
 
@@ -363,7 +366,9 @@ def jload(value: Any, default: Any) -> Any:
     """
     if not value:
         return default
-    return json.loads(value) if isinstance(value, str) else value
+    if isinstance(value, str):
+        return default if value in _EMPTY_JSON else json.loads(value)
+    return value
 
 
 def jdump(value: Any) -> Any:

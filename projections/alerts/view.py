@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from lienthong import places
@@ -37,6 +37,7 @@ class Obligations:
     def __init__(self, rules: Rules | None = None, registry: Registry | None = None) -> None:
         self.rules = rules or default_rules()
         self.registry = registry or default_registry()
+        self._offices: dict[tuple[str, str, date], tuple[str | None, str | None]] = {}
         starting: dict[str, set[str]] = {}
         satisfying: set[str] = {"CaseClosed", "CaseReopened"}
         for row in self.rules.deadlines:
@@ -251,12 +252,26 @@ class Obligations:
                 return agency.code, None
         if env["emitter_agency_type"] == responsible:
             return env["emitter_agency_code"], None
-        day = at.astimezone(VIETNAM).date()
-        unit = env["admin_unit_code"]
+        return self._office_over(responsible, env["admin_unit_code"], at.astimezone(VIETNAM).date())
+
+    def _office_over(self, responsible: str, unit: str, day: date) -> tuple[str | None, str | None]:
+        # Asked for many facts of the same place and day; the registry is fixed for the view's life.
+        key = (responsible, unit, day)
+        found = self._offices.get(key)
+        if found is None:
+            if len(self._offices) >= _OFFICE_CACHE_SIZE:
+                self._offices.clear()  # bounded: memory stays flat however long the log
+            found = self._offices[key] = self._find_office(responsible, unit, day)
+        return found
+
+    def _find_office(self, responsible: str, unit: str, day: date) -> tuple[str | None, str | None]:
         found = [a for a in self.registry.in_jurisdiction(unit, day) if a.agency_type == responsible]
         if found:
             return min(found, key=lambda a: (_LEVEL_ORDER.get(a.level, 9), a.code)).code, None
         return None, f"no {responsible} office over {unit} on {day}"
+
+
+_OFFICE_CACHE_SIZE = 20_000
 
 
 def _fit(key: str | None) -> str | None:

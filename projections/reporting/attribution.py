@@ -16,6 +16,7 @@ level (a province, an old district) and the person's earliest commune-level unit
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta, timezone
+from functools import lru_cache
 
 from lienthong import places
 
@@ -31,10 +32,15 @@ def vn_date(at: datetime) -> date:
 
 def order_key(occurred_at: datetime, event_id: str) -> str:
     """A total order over events of any case: occurrence instant (UTC, microseconds), then event id."""
+    return f"{_utc_stamp(occurred_at)}|{event_id}"
+
+
+@lru_cache(maxsize=4096)
+def _utc_stamp(occurred_at: datetime) -> str:
+    # Several rows of one fact are ordered by the same instant: format it once.
     if occurred_at.tzinfo is None:
         occurred_at = occurred_at.replace(tzinfo=UTC)
-    stamp = occurred_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
-    return f"{stamp}|{event_id}"
+    return occurred_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
 
 
 def is_commune(code: str | None) -> bool:
