@@ -2,6 +2,10 @@
 
 One lock serialises decisions (the single writer); the database's unique constraints back it up.
 Projections are brought up to date after every append, so a submission's outcome is readable at once.
+
+Group commit: concurrent callers queue their submissions; whoever holds the lock decides everything
+queued so far in arrival order, appends it in one transaction (one durable sync) and projects it in one
+batch, then wakes the others with their outcomes. One caller alone is a batch of one, as before.
 """
 
 from __future__ import annotations
@@ -9,6 +13,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from lienthong.agencies import Registry
@@ -21,6 +26,14 @@ from lienthong.runtime.records import encode_rejection
 from lienthong.schemas import decode
 
 SOURCE_PREFIX = "embedded."
+
+
+@dataclass(slots=True)
+class _Pending:
+    sub: Submission
+    outcome: Outcome | None = None
+    error: BaseException | None = None
+    done: bool = False
 
 
 class EmbeddedExchange:
@@ -39,41 +52,86 @@ class EmbeddedExchange:
         self.registry = registry
         self._clock = clock
         self._lock = threading.RLock()
+        self._queue: list[_Pending] = []
+        self._queue_lock = threading.Lock()
         self._states: OrderedDict[str, CaseState] = OrderedDict()
         self._cache_size = cache_size
         self.catch_up()
 
     def submit(self, sub: Submission) -> Outcome:
         """Decide and record one submission; returns its (first) outcome."""
+        pending = _Pending(sub)
+        with self._queue_lock:
+            self._queue.append(pending)
         with self._lock:
+            if not pending.done:  # nobody committed it while we waited: commit all that is queued
+                self._commit_queued()
+        if pending.error is not None:
+            raise pending.error
+        assert pending.outcome is not None
+        return pending.outcome
+
+    def _commit_queued(self) -> None:
+        with self._queue_lock:
+            batch, self._queue = self._queue, []
+        try:
+            self._commit(batch)
+        except Exception:
+            # Nothing of the batch was recorded: forget the states it changed, then retry one by one so
+            # one bad submission fails alone (one already recorded comes back as its duplicate).
+            for pending in batch:
+                self._states.pop(pending.sub.case_id, None)
+            for pending in batch:
+                try:
+                    self._commit([pending])
+                except Exception as exc:
+                    self._states.pop(pending.sub.case_id, None)
+                    pending.error = exc
+        finally:
+            for pending in batch:
+                if pending.outcome is None and pending.error is None:
+                    pending.error = RuntimeError("the submission was not committed; send it again")
+                pending.done = True
+
+    def _commit(self, batch: list[_Pending]) -> None:
+        entries: list[tuple[str, dict]] = []
+        decided: list[tuple[_Pending, CaseState]] = []
+        for pending in batch:
+            sub = pending.sub
             state = self._state(sub.case_id)
             now = self._clock()
             decision = decide(state, sub, registry=self.registry, recorded_at=now)
             if decision.duplicate_of is not None:
-                return decision.duplicate_of
+                pending.outcome = decision.duplicate_of
+                continue
             if decision.refusal is not None:
-                self.log.append_rejection(
-                    submission_id=sub.submission_id,
-                    case_id=sub.case_id,
-                    emitter_agency_code=sub.emitter_agency_code,
-                    data=encode_rejection(sub, decision.refusal, now),
-                )
+                row = {
+                    "submission_id": sub.submission_id,
+                    "case_id": sub.case_id,
+                    "emitter_agency_code": sub.emitter_agency_code,
+                    "data": encode_rejection(sub, decision.refusal, now),
+                }
+                entries.append(("rejections", row))
                 evolve_rejection(state, sub.submission_id, decision.refusal)
             else:
                 env = decision.event["envelope"]
-                self.log.append_event(
-                    case_id=sub.case_id,
-                    case_version=env["case_version"],
-                    event_id=env["event_id"],
-                    submission_id=sub.submission_id,
-                    event_type=sub.event_type,
-                    recorded_at=now,
-                    data=decision.data,
-                    event_hash=decision.event_hash,
-                )
+                row = {
+                    "case_id": sub.case_id,
+                    "case_version": env["case_version"],
+                    "event_id": env["event_id"],
+                    "submission_id": sub.submission_id,
+                    "event_type": sub.event_type,
+                    "recorded_at": now,
+                    "data": decision.data,
+                    "event_hash": decision.event_hash,
+                }
+                entries.append(("events", row))
                 evolve(state, decision.event, decision.event_hash)
-            self.catch_up()
-            return state.outcomes[sub.submission_id]
+            decided.append((pending, state))
+        self.log.append_many(entries)
+        for pending, state in decided:
+            pending.outcome = state.outcomes[pending.sub.submission_id]
+        self.catch_up()
 
     def catch_up(self, batch: int = 2000) -> int:
         """Apply to the read models whatever the log holds beyond their checkpoints."""

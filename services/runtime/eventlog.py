@@ -105,6 +105,15 @@ class EventLog:
                 )
             ).inserted_primary_key[0]
 
+    def append_many(self, entries: list[tuple[str, dict]]) -> None:
+        """Append ("events" | "rejections", row) entries in order, in ONE transaction: a group commit,
+        one durable sync for a batch of decisions. Either all are recorded or none is."""
+        if not entries:
+            return
+        with self.engine.begin() as conn:
+            for source, row in entries:
+                conn.execute(SOURCES[source].insert().values(**row))
+
     def case_history(self, case_id: str) -> list[tuple[str, bytes, str | None]]:
         """The case's events and rejections in decision order: (kind, data, event_hash)."""
         ev = select(events.c.position, events.c.data, events.c.event_hash).where(events.c.case_id == case_id)
