@@ -23,6 +23,10 @@ from lienthong.store import make_engine
 
 log = logging.getLogger(__name__)
 BATCH = int(os.environ.get("LIENTHONG_PROJECTOR_BATCH", "1000"))  # facts per transaction
+# faust's take loop hands over what it holds every WITHIN_S seconds (or at BATCH). A transaction has a
+# fixed cost (checkpoint lock, one read and one upsert per view table: ~10 ms here) besides its facts,
+# so the window is not made as short as the decider's: shorter would spend a core on tiny batches.
+WITHIN_S = float(os.environ.get("LIENTHONG_PROJECTOR_WITHIN", "0.05"))
 
 
 def apply_with_retry(projector: Projector, facts: list[Fact]) -> None:
@@ -48,7 +52,7 @@ def build(settings: Settings):
     @app.agent(log_topics)
     async def project(stream):
         loop = asyncio.get_running_loop()
-        async for events in stream.take_events(BATCH, within=0.1):
+        async for events in stream.take_events(BATCH, within=WITHIN_S):
             facts = [
                 Fact(
                     e.message.topic,

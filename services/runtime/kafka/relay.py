@@ -114,7 +114,7 @@ def build(settings: Settings):
     @app.agent(inboxes)
     async def forward(stream):
         loop = asyncio.get_running_loop()
-        async for events in stream.take_events(BATCH, within=0.1):
+        async for events in stream.take_events(BATCH, within=0.02):
             await loop.run_in_executor(None, relay.forward, [(e.message.topic, e.value) for e in events])
 
     return app
