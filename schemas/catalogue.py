@@ -106,6 +106,9 @@ class Catalogue:
                     f"{sv.path} has the same canonical form as {other.path} (fingerprint "
                     f"{sv.fingerprint_hex}); single-object encoding could not tell them apart"
                 )
+        # Asked by the decider for every submission: computed once (the catalogue never changes).
+        self._event_types = tuple(sorted(v[0].short_name for v in self._versions.values() if v[0].is_event))
+        self._event_type_set = frozenset(self._event_types)
 
     @classmethod
     def default(cls) -> Catalogue:
@@ -150,7 +153,10 @@ class Catalogue:
 
     def event_types(self) -> list[str]:
         """Short names of all event types, e.g. ["CaseClosed", ..., "TipReceived", ...]."""
-        return sorted(v[0].short_name for v in self._versions.values() if v[0].is_event)
+        return list(self._event_types)
+
+    def is_event_type(self, name: str) -> bool:
+        return name in self._event_type_set
 
     def names(self) -> list[str]:
         return sorted(self._versions)

@@ -38,7 +38,7 @@ def decide(
     if first is not None:
         return Decision(duplicate_of=first)
     facts = {"event_type": sub.event_type, "case_id": sub.case_id, "emitter": sub.emitter_agency_code}
-    if sub.event_type not in catalogue.event_types():
+    if not catalogue.is_event_type(sub.event_type):
         return Decision(refusal=refuse("unknown_event_type", field="event_type", **facts))
     agency = registry.find(sub.emitter_agency_code)
     if agency is None:
