@@ -9,15 +9,22 @@ from typing import Any
 from sqlalchemy import Connection, Table, select
 
 Row = dict[str, Any]
+Cache = dict[tuple[str, Any], Row | None]
 
 
 class RowSet:
     """Rows of several tables keyed by primary key. Apply functions read and write plain dicts here."""
 
-    def __init__(self, conn: Connection, tables: dict[str, Table]) -> None:
+    def __init__(
+        self,
+        conn: Connection,
+        tables: dict[str, Table],
+        cache: dict[tuple[str, Any], Row | None] | None = None,
+    ) -> None:
         self._conn = conn
         self._tables = tables
-        self._rows: dict[tuple[str, Any], Row | None] = {}
+        # Rows known from earlier batches (None: known absent); the caller vouches they are current.
+        self._rows: Cache = cache if cache is not None else {}
         self._dirty: set[tuple[str, Any]] = set()
 
     def prefetch(self, keys: Iterable[tuple[str, Any]]) -> None:

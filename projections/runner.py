@@ -7,6 +7,8 @@ the read-model change it describes.
 
 from __future__ import annotations
 
+import secrets
+import threading
 import uuid
 from collections.abc import Sequence
 
@@ -21,14 +23,27 @@ from lienthong.projections.rows import RowSet
 from lienthong.projections.views import View, default_views
 from lienthong.store import ensure_schema
 
+CACHE_ROWS = 200_000  # rows kept between batches; past this the cache starts again (flat memory)
+
 
 class Projector:
-    def __init__(self, engine: Engine, name: str = "main", views: Sequence[View] | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        name: str = "main",
+        views: Sequence[View] | None = None,
+        cache_rows: int = CACHE_ROWS,
+    ) -> None:
         self.engine = engine
         self.name = name
         self.views = list(views) if views is not None else default_views()
         ensure_schema(t.metadata, engine)
         self.generation = self._generation()
+        # Rows of earlier batches, valid while the write serial is the one this projector wrote last.
+        self._cache: dict = {}
+        self._cache_serial: int | None = None
+        self._cache_rows = cache_rows
+        self._lock = threading.Lock()
 
     def _generation(self) -> str:
         query = select(t.projector_meta.c.generation).where(t.projector_meta.c.projector == self.name)
@@ -51,12 +66,23 @@ class Projector:
         """Apply the facts not yet applied; returns how many were new."""
         if not facts:
             return 0
+        with self._lock:  # one batch at a time per projector: the cached rows are not shared mid-batch
+            try:
+                return self._apply(facts)
+            except BaseException:
+                self._forget()  # the rows in memory may hold the rolled-back batch
+                raise
+
+    def _apply(self, facts: Sequence[Fact]) -> int:
         with self.engine.begin() as conn:
             done = _checkpoints(conn, self.name, lock=True)
             fresh = [f for f in facts if f.offset > done.get((f.source, f.partition), -1)]
             if not fresh:
                 return 0
-            rows = RowSet(conn, t.metadata.tables)
+            serial = _locked_write_serial(conn)
+            if serial != self._cache_serial or len(self._cache) > self._cache_rows:
+                self._cache.clear()  # another writer changed rows since, or memory is at its bound
+            rows = RowSet(conn, t.metadata.tables, cache=self._cache)
             rows.prefetch(key for f in fresh for v in self.views for key in v.prefetch(f))
             for fact in fresh:
                 for view in self.views:
@@ -76,13 +102,33 @@ class Projector:
                     for (s, p), o in positions.items()
                 ],
             )
+            conn.execute(t.write_serial.update().where(t.write_serial.c.id == 1).values(serial=serial + 1))
+        self._cache_serial = serial + 1
         return len(fresh)
+
+    def _forget(self) -> None:
+        self._cache.clear()
+        self._cache_serial = None
 
     def reset(self) -> None:
         """Drop and recreate every read model: the next facts rebuild them from the log."""
+        self._forget()
         t.metadata.drop_all(self.engine)
         ensure_schema(t.metadata, self.engine)
         self.generation = self._generation()
+
+
+def _locked_write_serial(conn: Connection) -> int:
+    """The read models' write serial, locked until commit on PostgreSQL (writers take turns here)."""
+    query = select(t.write_serial.c.serial).where(t.write_serial.c.id == 1)
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update()
+    found = conn.execute(query).scalar()
+    if found is None:
+        # A random start: read models dropped and recreated elsewhere never repeat a serial we cached at.
+        writes.insert_if_absent(conn, t.write_serial, {"id": 1, "serial": secrets.randbits(48)})
+        found = conn.execute(query).scalar_one()
+    return found
 
 
 def _checkpoints(conn: Connection, projector: str, *, lock: bool = False) -> dict[tuple[str, int], int]:

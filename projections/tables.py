@@ -34,6 +34,15 @@ projector_meta = Table(
     Column("generation", String(64), nullable=False),
 )
 
+# One row: how many batches have been written to these read models, by any projector. A projector that
+# finds the number it wrote last knows no one else changed a row since, so its cached rows are current.
+write_serial = Table(
+    "projector_write_serial",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("serial", BigInteger, nullable=False),
+)
+
 case_register = Table(
     "case_register",
     metadata,

@@ -50,6 +50,15 @@ def upsert(conn: Connection, table: Table, rows: Sequence[Row]) -> None:
         conn.exec_driver_sql(plan.values_sql, plan.params(rows))
 
 
+def insert_if_absent(conn: Connection, table: Table, row: Row) -> None:
+    """Insert one row unless its key exists (two writers may create it at the same moment)."""
+    columns = ", ".join(f'"{c}"' for c in row)
+    marks = ", ".join(["?" if conn.dialect.paramstyle == "qmark" else "%s"] * len(row))
+    conn.exec_driver_sql(
+        f'INSERT INTO "{table.name}" ({columns}) VALUES ({marks}) ON CONFLICT DO NOTHING', tuple(row.values())
+    )
+
+
 def _copy_merge(conn: Connection, plan: _Upsert, rows: Sequence[Row]) -> None:
     raw = conn.connection.driver_connection  # psycopg, inside SQLAlchemy's transaction
     with raw.cursor() as cur:
