@@ -119,6 +119,7 @@ class Engine:
         self._provinces_active_ever: set[str] = set()
         self._legacy_communes: dict[str, set[str]] = {}
         self._communes_active: dict[str, set[str]] = {}
+        self._old_communes_active: dict[str, set[str]] = {}
         self._criminal: dict[tuple[str, int], list[tuple[str, str]]] = {}
         self._working: dict[int, bool] = {}
         self._streams: dict[str, Case] = {}  # registry and programme streams, few and long-lived
@@ -326,7 +327,7 @@ class Engine:
             at(date(year, 4, 1), "annual_plans", year)
             at(date(year, 11, 20), "year_end", year)
         at(date(2025, 2, 20), "final_reports", ("district_police", "provincial_labour"))
-        at(date(2025, 6, 20), "final_reports", ("district_labour",))
+        at(date(2025, 6, 20), "final_reports", ("district_labour", "commune_pc", "commune_police"))
         at(HEALTH_LEADS, "succession", HEALTH_LEADS, hour=9)
         at(CUTOVER, "succession", CUTOVER, hour=9)
         timers.sort()
@@ -408,13 +409,18 @@ class Engine:
             self._stream_emit(
                 planner, "BudgetAllocated", finance, self.default_unit(finance, planner.on), {"year": year}
             )
+            # a few communes active last year issue their own plan: today's communes from the cut-over,
+            # the old communes' People's Committees before it
             if planner.on >= CUTOVER:
-                communes = sorted(self._communes_active.get(province, ()))[:3]
-                for commune in communes:
-                    planner.later(hours=self.rng.uniform(0.1, 3))
-                    code = f"UBND-XA-{commune}"
-                    self._stream_emit(planner, "AnnualPlanIssued", code, commune, {"year": year})
+                communes = [(f"UBND-XA-{c}", c) for c in sorted(self._communes_active.get(province, ()))]
+            else:
+                olds = sorted(self._old_communes_active.get(province, ()))
+                communes = [(f"UBND-XA-L-{c[2:]}", c) for c in olds]
+            for code, commune in communes[:3]:
+                planner.later(hours=self.rng.uniform(0.1, 3))
+                self._stream_emit(planner, "AnnualPlanIssued", code, commune, {"year": year})
         self._communes_active.clear()
+        self._old_communes_active.clear()
 
     def _timer_year_end(self, planner: Planner, year: int) -> None:
         planner.later(days=0, office=True)
@@ -444,12 +450,17 @@ class Engine:
     def _timer_succession(self, planner: Planner, day: date) -> None:
         planner.later(days=0, office=False)
         active = sorted(code for code, last in self._last_active.items() if planner.t - last < 120 * DAY)
+        communes: dict[str, int] = {}  # province -> old commune bodies recorded
         for code in active:
             agency = self.world.agency(code)
             if agency.valid_to != day or not agency.successor_codes:
                 continue
             successor = agency.successor_codes[0]
             province = places.current_province_of(agency.jurisdiction) or ""
+            if agency.level == "C":  # thousands of old commune bodies: a few per province, as samples
+                communes[province] = communes.get(province, 0) + 1
+                if communes[province] > 2:
+                    continue
             registrar = f"SYT-{province}"
             unit = agency.jurisdiction if day < CUTOVER else province
             planner.later(hours=self.rng.uniform(0.01, 0.2), office=False)
@@ -538,6 +549,7 @@ class Engine:
                     self._communes_active.setdefault(province, set()).add(unit)
                 elif unit.startswith("L:") and len(unit) == 7:
                     self._legacy_communes.setdefault(province, set()).add(unit)
+                    self._old_communes_active.setdefault(province, set()).add(unit)
 
     # -- the loop ------------------------------------------------------------------------------------
 

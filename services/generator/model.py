@@ -61,6 +61,7 @@ class Person:
         "first_reported_on",
         "received_on",
         "one_offs",
+        "tried",
         "refused",
         "poor_household",
         "in_facility",
@@ -88,6 +89,10 @@ class Person:
         self.first_reported_on: date | None = None
         self.received_on: date | None = None
         self.one_offs: dict[str, date] = {}  # one-off support type -> the day it was paid
+        # plan time: support types of every step planned for this person, whatever its outcome; the plan is
+        # made whole, so it covers the person's future too (a one-off carried in by a merge must not meet
+        # a payment of the same type planned later in the surviving case)
+        self.tried: set[str] = set()
         self.refused: set[str] = set()
         self.poor_household = False
         self.in_facility = False
@@ -119,6 +124,7 @@ class Case:
         "seq",
         "province",
         "version_planned",
+        "first_closed_t",
     )
 
     def __init__(self, case_id: str, seq: int, kind: str = "case", province: str = "") -> None:
@@ -129,7 +135,8 @@ class Case:
         self.version = 0  # emission time: accepted events so far
         self.version_planned = 0  # plan time: accepted events planned so far
         self.exists = False  # plan time
-        self.closed = False
+        self.closed = False  # plan time: after the case's whole plan, not at a given moment
+        self.first_closed_t: int | None = None  # plan time: when the case is first closed; open before it
         self.person: Person | None = None  # the case's subject (the first person named)
         self.persons: dict[str, Person] = {}
         self.referrals: dict[str, list[str]] = {}  # id -> [to, from, status]

@@ -2,11 +2,16 @@
 to the last follow-up, across the 2025 restructuring and the regime switch (DOMAIN.md §a, §b, §g).
 
 A planner walks forward in time. Every step names the agency that would act on that day (district bodies
-before they were dissolved, the Department of Health after it took over, communes only on the two-tier
-map), the unit of the day (old "L:" codes before 2025-07-01), and its expected outcome, predicted by the
-mirror of the decider (model.Mirror). Steps the mirror would refuse are simply not planned, unless the
-refusal is what the step is for: planted mistakes are followed by what an officer does next (wait,
-retry with the right value, ask the right agency).
+before they were dissolved, the Department of Health after it took over, the old communes' People's
+Committee and police, UBND-XA-L-/CA-XA-L-, until 2025-06-30 and today's communes' from 2025-07-01), the
+unit of the day (old "L:" codes before 2025-07-01), and its expected outcome, predicted by the mirror of
+the decider (model.Mirror). Steps the mirror would refuse are simply not planned, unless the refusal is
+what the step is for: planted mistakes are followed by what an officer does next (wait, retry with the
+right value, ask the right agency).
+
+A duplicate's plan also touches the surviving person's case (the merge, and a one-off paid again there).
+That case was planned whole before, so the mirror holds it as its whole plan leaves it; such steps are
+planned only where its state on the day follows from the plan (see DuplicatePlanner).
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from lienthong.generator.model import (
     PERSONAL,
     REMEMBER,
     STALE,
+    SUPPORT_OF_EVENT,
     Case,
     Person,
 )
@@ -44,6 +50,11 @@ if TYPE_CHECKING:
 
 DAY = 86400
 HOUR = 3600
+# Duplicates (the same person reported again elsewhere): the share whose second office pays a one-off (the
+# trip home) before the steward merges the refs, and of those the share whose survivor's office later tries
+# to pay it again on the surviving case (refused: already_paid_under_merge).
+ONE_OFF_BEFORE_MERGE = 0.35
+PAID_AGAIN_AFTER_MERGE = 0.5
 _NO_ARGS: dict[str, Any] = {}  # shared, never written
 EPOCH = date(1970, 1, 1).toordinal()
 
@@ -118,7 +129,16 @@ class Planner:
             self.g.note_skip(event_type, predicted, wanted)
             return False
         outcome = ACCEPTED if predicted is None else f"rejected:{predicted}"
+        person = subject or case.person
+        if person is not None:
+            support_type = (
+                args.get("support_type") if event_type == "SupportPaid" else SUPPORT_OF_EVENT.get(event_type)
+            )
+            if support_type is not None:
+                person.tried.add(support_type)
         if predicted is None:
+            if event_type == "CaseClosed" and case.first_closed_t is None:
+                case.first_closed_t = self.t
             self.mirror.apply(case, event_type, agency, on, subject, args)
             if subject is not None and subject.first_unit_province is None:
                 subject.first_unit_province = places.province_of(unit)
@@ -189,12 +209,19 @@ class CasePlanner(Planner):
         return f"CA-TINH-{place.province}"
 
     def commune_pc(self, place: Home | None = None) -> str | None:
+        """The commune People's Committee of the day: today's commune's from 2025-07-01, before it the old
+        commune's (UBND-XA-L-<gso>, active to 2025-06-30 and succeeded by today's)."""
         place = place or self.home
-        return f"UBND-XA-{place.commune}" if self.on >= CUTOVER else None
+        if self.on >= CUTOVER:
+            return f"UBND-XA-{place.commune}"
+        return f"UBND-XA-L-{place.old_commune[2:]}"
 
     def commune_police(self, place: Home | None = None) -> str | None:
+        """The commune police of the day (CA-XA-L-<gso> of the old commune before 2025-07-01)."""
         place = place or self.home
-        return f"CA-XA-{place.commune}" if self.on >= CUTOVER else None
+        if self.on >= CUTOVER:
+            return f"CA-XA-{place.commune}"
+        return f"CA-XA-L-{place.old_commune[2:]}"
 
     def facility(self, place: Home | None = None) -> str:
         return f"TTCTXH-{(place or self.loc).province}"
@@ -227,7 +254,9 @@ class CasePlanner(Planner):
 
     def intake_domestic(self) -> bool:
         p, home = self.p, self.home
-        if self.on >= CUTOVER:
+        # A person back home goes to the commune; before the two-tier map some went to the district police
+        # or straight to the labour office instead.
+        if self.on >= CUTOVER or self.rng.random() < 0.4:
             reporter = self.commune_pc() if self.rng.random() < 0.6 else self.commune_police()
             if not self.emit(
                 "PersonReported",
@@ -286,6 +315,7 @@ class CasePlanner(Planner):
                     (f"HLHPN-{loc.province}", "organisation"),
                     (f"CA-TINH-{loc.province}", "phone"),
                     (self.police(loc), "walk_in"),
+                    (self.commune_police(loc), "walk_in"),
                 ]
             )
         founded = self.rng.random() < 0.72
@@ -1341,11 +1371,12 @@ class CasePlanner(Planner):
         )
 
     def supports_at_home(self) -> bool:
-        """Reintegration support: through the commune on the two-tier map, paid directly before it."""
+        """Reintegration support: an application the commune certifies and the lead office approves; before
+        the two-tier map some lead offices paid directly, without the commune's file."""
         home = self.home
         commune = self.commune_pc(home)
         roll = self.rng.random()
-        if commune is None:
+        if commune is None or (self.on < CUTOVER and self.rng.random() < 0.45):
             if roll < 0.06:  # the initial hardship allowance without the commune's poor-household certificate
                 self.later(hours=2)
                 self.pay("initial_hardship", self.leads(home), expect="rejected:requirement_missing")
@@ -1359,19 +1390,23 @@ class CasePlanner(Planner):
                 self.loan()
             return roll < 0.5
         if roll < 0.55:
-            self.application(commune)
+            self.application()
         if self.rng.random() < 0.18:
             self.loan()
         if self.rng.random() < 0.2:
             self.employment()
         return True
 
-    def application(self, commune: str) -> None:
+    def application(self, support: str | None = None) -> None:
+        """Submitted to and certified by the commune of the day (the old commune's body before 2025-07-01,
+        today's after: a file can cross the cut-over), approved and paid by the lead office of the day."""
         p, home = self.p, self.home
-        choices = ["initial_hardship", "vocational_training", "initial_hardship"]
-        if self.child():
-            choices.append("cultural_study")
-        support = self.rng.choice(choices)
+        commune = self.commune_pc(home)
+        if support is None:
+            choices = ["initial_hardship", "vocational_training", "initial_hardship"]
+            if self.child():
+                choices.append("cultural_study")
+            support = self.rng.choice(choices)
         application_id = self.g.ids.short("HSHT")
         poor = support == "initial_hardship" or self.rng.random() < 0.3
         args = {"application_id": application_id, "support_type": support, "poor_household_flag": poor}
@@ -1380,14 +1415,16 @@ class CasePlanner(Planner):
         self.later(days=self.rng.choice((0, 1, 1, 2, 3)))
         if not self.emit(
             "SupportApplicationCertified",
-            commune,
+            self.commune_pc(home),
             home.unit(self.on),
             args={"application_id": application_id},
             subject=p,
         ):
             return
         self.between(2, 15)
-        lead = f"SYT-{home.province}"
+        lead = self.first_allowed("SupportApproved", self.leads(home), home)
+        if lead is None:
+            return
         if self.rng.random() < 0.08 or (support == "initial_hardship" and not p.returned_to_residence):
             self.emit(
                 "SupportRejected",
@@ -1417,6 +1454,8 @@ class CasePlanner(Planner):
         if support == "vocational_training" and self.rng.random() < 0.5:
             self.first("VocationalTrainingEnrolled", [f"TTDVVL-{home.province}", lead], home, subject=p)
             return
+        commune = self.commune_pc(home)  # the bodies of the day, should the payment cross the cut-over
+        lead = self.first_allowed("SupportPaid", self.leads(home), home) or lead
         payer = self.pay(support, [lead, commune] if self.rng.random() < 0.6 else [commune, lead])
         if payer and support in ("initial_hardship", "vocational_training") and self.rng.random() < 0.12:
             self.between(5, 40)  # paid again by the other office: a one-off is paid once
@@ -1574,7 +1613,9 @@ class CasePlanner(Planner):
 
 class DuplicatePlanner(CasePlanner):
     """The same person reported again by another agency, then found and merged by the data steward; or a
-    different person who only looks the same, merged by mistake and unmerged."""
+    different person who only looks the same, merged by mistake and unmerged. Some duplicates are paid a
+    one-off in their own case before the merge: the merge carries it (merged_one_offs), and the survivor's
+    office paying it again afterwards is refused (already_paid_under_merge)."""
 
     def plan_duplicate(self, original: Person, lookalike: bool, rule: str) -> None:
         with contextlib.suppress(StopPlanning):
@@ -1583,7 +1624,7 @@ class DuplicatePlanner(CasePlanner):
     def _plan(self, original: Person, lookalike: bool, rule: str) -> None:
         p, home = self.p, self.home
         on = self.on
-        if on >= CUTOVER:
+        if on >= CUTOVER or self.rng.random() < 0.4:
             reporter = self.commune_pc() if self.rng.random() < 0.5 else self.commune_police()
         else:
             reporter = self.police()
@@ -1603,9 +1644,12 @@ class DuplicatePlanner(CasePlanner):
         self.reception_by_lead("self_return")
         self.between(0, 3)
         self.support_needs(self.leads() + [self.facility()], days=(1, 5))
-        self.between(5, 50)
         target = original.case
         assert target is not None
+        one_off = None
+        if not lookalike and self.rng.random() < ONE_OFF_BEFORE_MERGE:
+            one_off = self.one_off_before_merge(original)
+        self.between(5, 50)
         steward = self.steward(original.home)
         unit = self.steward_unit(steward, original)
         if unit is None:
@@ -1648,6 +1692,99 @@ class DuplicatePlanner(CasePlanner):
             return
         self.between(0, 5)
         self.first("CaseClosed", self.leads(), home, args={"reason": "duplicate"})
+        if one_off and self.rng.random() < PAID_AGAIN_AFTER_MERGE:
+            self.paid_again_after_merge(original, target, one_off)
+
+    def one_off_before_merge(self, original: Person) -> str | None:
+        """The office that took the person in again also supports them with a one-off, under the
+        duplicate's ref: the trip home, vocational training, or the initial hardship allowance (on the
+        commune's certified application, once back home). The merge then carries it to the survivor.
+
+        Only a type the survivor's own plan never touches (the plan is made whole, so `tried` covers its
+        future): a payment of it planned in the surviving case after the merge would meet the carried
+        one-off. Returns the one-off paid, if any."""
+        p = self.p
+        kinds = ("travel_home", "vocational_training", "initial_hardship")
+        choices = [s for s in kinds if s not in original.tried]
+        if not choices:
+            return None
+        support = self.rng.choice(choices)
+        needs_victim = support != "travel_home" or self.mirror.regime(p, self.on) == "L2011"
+        if needs_victim and not self.identify_briefly():
+            return None
+        self.between(0, 3)
+        if support == "travel_home":
+            self.first(
+                "TravelCostPaid",
+                [*self.leads(), self.facility()],
+                self.loc,
+                args={"_from": None, "_to": self.home},
+                subject=p,
+            )
+        elif support == "vocational_training":
+            self.pay(support, self.leads())
+        else:
+            if self.confirm_return():
+                self.between(1, 20)
+                self.application(support)
+        return support if support in p.one_offs else None
+
+    def identify_briefly(self) -> bool:
+        """The second office identifies the person too (each office only knows its own case)."""
+        p = self.p
+        self.later(hours=self.rng.uniform(1, 30))
+        self.first("IdentificationStarted", self.leads(), self.loc, subject=p)
+        verifier = self.pick_verifier("VictimStatusDetermined")
+        if verifier is None:
+            return False
+        self.between(2, 20)
+        self.emit(
+            "VictimStatusDetermined",
+            verifier,
+            self.unit(verifier, self.loc),
+            args={"status": "victim", "_org": verifier},
+            subject=p,
+        )
+        return p.status == lc.IDENTIFIED
+
+    def paid_again_after_merge(self, original: Person, target: Case, support_type: str) -> None:
+        """The survivor's office, unaware of the other case, pays the same one-off on the surviving case:
+        refused, the merge carried it (already_paid_under_merge).
+
+        The mirror holds each case as its whole plan leaves it, so this is planned only when the
+        survivor's state on the day is known from the plan: identified on an earlier day (a status that
+        no longer changes), the case not yet closed, and a one-off with no condition the log could show
+        as unmet on the day (not initial_hardship)."""
+        if support_type not in ("travel_home", "vocational_training") or support_type in original.tried:
+            return
+        self.between(3, 40)
+        identified = original.identified_on
+        closes = target.first_closed_t
+        if identified is None or identified >= self.on or (closes is not None and self.t >= closes):
+            return
+        home = original.home
+        unit = home.unit(self.on)
+        if support_type == "travel_home":
+            event_type, args = "TravelCostPaid", {"_from": None, "_to": home}
+        else:
+            rows = self.g.rate_rows(unit, support_type, self.on)
+            event_type, args = "SupportPaid", self.g.paid_args(support_type, rows, self.on, unit)
+        payer = self.first_allowed(event_type, self.leads(home), home)
+        if payer is None:
+            return
+        closed, target.closed = target.closed, False  # open on the day: its first close comes later
+        try:
+            self.refuse(
+                "already_paid_under_merge",
+                event_type,
+                payer,
+                unit,
+                args=args,
+                subject=original,
+                case=target,
+            )
+        finally:
+            target.closed = closed
 
     def steward_unit(self, steward: str, person: Person) -> str | None:
         on = self.on

@@ -15,6 +15,8 @@ from datetime import date, datetime
 import pytest
 from click.testing import CliRunner
 
+from lienthong import places
+from lienthong.agencies import default_registry
 from lienthong.contracts import EVENT_NAMESPACE, from_json
 from lienthong.domain import lifecycle as lc
 from lienthong.gateway.models import SubmissionIn
@@ -169,7 +171,9 @@ def test_old_units_before_the_cutover_current_units_after_and_no_district_bodies
             assert day < HEALTH_LEADS, body
         if agency.startswith("PLDTBXH-"):
             assert day < CUTOVER, body
-        if agency.startswith(("UBND-XA-", "CA-XA-")):
+        if agency.startswith(("UBND-XA-L-", "CA-XA-L-")):  # the pre-merger communes' bodies
+            assert day < CUTOVER, body
+        elif agency.startswith(("UBND-XA-", "CA-XA-")):
             assert day >= CUTOVER, body
     after = Counter(b["_expect"] for a, b in run if a.startswith("CA-HUYEN-") and _day(b) >= HEALTH_LEADS)
     assert set(after) <= {"rejected:agency_inactive"}
@@ -179,6 +183,45 @@ def test_old_units_before_the_cutover_current_units_after_and_no_district_bodies
     assert set(stale_codes) <= {"rejected:invalid_field"}
     assert any(a.startswith("SYT-") and HEALTH_LEADS <= _day(b) < CUTOVER for a, b in run)
     assert any(a == "DD-111" for a, _ in run)
+
+
+def test_communes_act_through_the_bodies_of_the_day_old_communes_before_the_cutover(run):
+    """Before 2025-07-01 what a commune does comes from the old commune's People's Committee or police
+    (UBND-XA-L-/CA-XA-L-, jurisdiction the legacy unit); from the cut-over from today's commune bodies."""
+    registry = default_registry()
+    before: Counter = Counter()
+    after: Counter = Counter()
+    for agency, body in run:
+        found = registry.find(agency)
+        if found is None or found.agency_type not in ("commune_pc", "commune_police"):
+            continue
+        if body["_expect"] != "accepted":
+            continue
+        day, unit = _day(body), body["admin_unit_code"]
+        assert found.active_on(day), (agency, body)
+        assert places.within(unit, found.jurisdiction), (agency, body)
+        if day < CUTOVER:
+            assert agency.startswith(("UBND-XA-L-", "CA-XA-L-")), (agency, body)
+            assert found.jurisdiction.startswith("L:") and unit.startswith("L:"), (agency, body)
+            before[body["event_type"]] += 1
+        else:
+            assert not agency.startswith(("UBND-XA-L-", "CA-XA-L-")), (agency, body)
+            assert not found.jurisdiction.startswith("L:"), (agency, body)
+            after[body["event_type"]] += 1
+    commune_work = {
+        "PersonReported",
+        "TipForwarded",
+        "SupportApplicationSubmitted",
+        "SupportApplicationCertified",
+        "ReturnedToResidenceConfirmed",
+        "ReintegrationFollowUpRecorded",
+        "PeriodicReportSubmitted",
+        "AnnualPlanIssued",
+    }
+    assert commune_work <= set(before), sorted(commune_work - set(before))
+    assert commune_work - {"TipForwarded"} <= set(after), sorted(commune_work - set(after))
+    # the district police and labour offices still act before the cut-over: the communes do not replace them
+    assert any(a.startswith(("CA-HUYEN-", "PLDTBXH-")) for a, _ in run)
 
 
 def test_duplicates_are_planted_merged_by_the_steward_and_some_merges_undone(run):
@@ -306,3 +349,29 @@ def test_a_merge_is_recorded_on_both_cases_and_carries_the_one_offs_paid_there(j
     for first, second in both:
         assert first["case_id"] != second["case_id"] and first["payload"] == second["payload"]
         assert "merged_one_offs" in first["payload"]
+
+
+def test_a_one_off_paid_to_a_duplicate_is_carried_by_the_merge_and_not_paid_again_to_the_survivor(judged):
+    """Some duplicates are paid a one-off in their own case before the steward merges them: the merge
+    carries it (merged_one_offs) to the surviving case, where paying it again is refused
+    (already_paid_under_merge) as planned, and no payment of it to the survivor is accepted after."""
+    carried: dict[str, tuple[str, set[str], date]] = {}  # surviving case -> (survivor, one-offs, merged on)
+    refused = []
+    for _, body, outcome, _ in judged:
+        p = body["payload"]
+        if body["event_type"] == "PersonsMerged" and outcome == "accepted" and p["merged_one_offs"]:
+            survivor_case = body["case_id"]
+            assert all(o["paid_person_ref"] in p["merged_person_refs"] for o in p["merged_one_offs"])
+            assert all(date.fromisoformat(o["paid_on"]) <= _day(body) for o in p["merged_one_offs"])
+            if all(o["case_id"] != survivor_case for o in p["merged_one_offs"]):  # the survivor's case
+                types = {o["support_type"] for o in p["merged_one_offs"]}
+                carried[survivor_case] = (p["surviving_person_ref"], types, _day(body))
+        if body["event_type"] in ("SupportPaid", "TravelCostPaid") and body["case_id"] in carried:
+            survivor, types, merged_on = carried[body["case_id"]]
+            support = p.get("support_type", "travel_home")
+            if body.get("subject_person_ref") == survivor and support in types:
+                assert _day(body) >= merged_on
+                assert outcome == "rejected:already_paid_under_merge" == body["_expect"], body
+                refused.append(body)
+    assert len(carried) >= 3, carried
+    assert refused, "the survivor's office paying a carried one-off again is planned and refused"
