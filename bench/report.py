@@ -45,6 +45,8 @@ def summarise(scenarios: dict[str, Any], cfg: Any) -> dict[str, Any]:
     s["write_submissions_per_s"] = _num(_get(first, "exchange", "per_s"))
     s["write_kafka_python_per_s"] = _num(_get(first, "ceiling_kafka_python", "per_s"))
     s["write_producer_performance_per_s"] = _num(_get(first, "ceiling_producer_performance", "records_per_s"))
+    s["write_domain_floor_us"] = _num(_get(w, "domain_floor", "us_per_submission"))
+    s["write_max_ratio_vs_kafka_python_1p"] = _num(_get(w, "bound_1p", "max_ratio_vs_kafka_python"))
     for label, r in runs.items():
         s[f"write_submissions_per_s_{label}"] = _num(_get(r, "exchange", "per_s"))
         s[f"write_ratio_vs_kafka_python_{label}"] = _num(r.get("ratio_vs_kafka_python"))
@@ -258,6 +260,17 @@ def _write_md(w: Any) -> list[str]:
         + ".",
         "",
     ]
+    floor, bound = w.get("domain_floor") or {}, w.get("bound_1p") or {}
+    if floor.get("us_per_submission") is not None:
+        out += [
+            f"Domain floor (`bench/write_floors.py`): decoding, deciding and recording a submission in one "
+            f"process with no Kafka costs {_f(floor['us_per_submission'], 1)} µs ({_f(floor['per_s'])}/s). "
+            f"One decider must do that on top of what the pipe does per record "
+            f"({_f(bound.get('pipe_us_per_record'), 1)} µs), so it can reach at best "
+            f"{_f(bound.get('max_per_s'))}/s = **{_pct(bound.get('max_ratio_vs_kafka_python'))}** of the "
+            "kafka-python ceiling.",
+            "",
+        ]
     return out
 
 

@@ -132,7 +132,30 @@ def run(harness: Any, cfg: Any) -> dict[str, Any]:
             log.exception("write path %s failed", label)
             out["errors"].append(f"{label}: {type(exc).__name__}: {exc}")
             run_["error"] = f"{type(exc).__name__}: {exc}"
+    _domain_floor(out, pairs)
     return out
+
+
+def _domain_floor(out: dict[str, Any], pairs: list) -> None:
+    """The in-process domain floor, and for one decider the best ratio it leaves (bench.write_floors)."""
+    from lienthong.bench import write_floors
+
+    try:
+        floor = out["domain_floor"] = write_floors.domain_floor(pairs)
+    except Exception as exc:
+        log.exception("domain floor failed")
+        out["domain_floor"] = {"error": f"{type(exc).__name__}: {exc}"}
+        return
+    one = out["runs"].get("1p") or {}
+    out["bound_1p"] = write_floors.bound(
+        _nested(one, "ceiling_kafka_python", "per_s"), floor["us_per_submission"]
+    )
+
+
+def _nested(d: dict[str, Any], *path: str) -> Any:
+    for key in path:
+        d = d.get(key) if isinstance(d, dict) else None
+    return d
 
 
 def _kafka_agencies() -> list[str]:
