@@ -20,6 +20,15 @@ SUMMARY_KEYS = (
     "e2e_p99_ms_at_200",
     "per_event_cost_growth_1e4_to_1e6",
 )
+# The floors that say how far each goal is from what the code and the storage allow.
+FLOOR_KEYS = (
+    "write_domain_floor_us",
+    "write_max_ratio_vs_kafka_python_1p",
+    "rebuild_logic_floor_us_per_fact",
+    "rebuild_write_floor_us_per_fact_sqlite",
+    "rebuild_write_floor_us_per_fact_postgres",
+    "rebuild_max_ratio_vs_decode_storage_bound_sqlite",
+)
 
 
 def _bench_command() -> list[str]:
@@ -54,13 +63,14 @@ def test_bench_quick_tiny_writes_json_markdown_and_plots(postgres_url, tmp_path)
 
     (report,) = out.glob("*.json")
     doc = json.loads(report.read_text())
-    for key in SUMMARY_KEYS:
+    for key in SUMMARY_KEYS + FLOOR_KEYS:
         value = doc["summary"][key]
         assert isinstance(value, int | float) and math.isfinite(value), (key, value, doc["errors"])
     assert set(doc["summary"]["goals"]) >= {k for k in SUMMARY_KEYS}
     assert set(doc["scenarios"]) == {"write", "rebuild", "latency", "embedded", "growth"}
 
     markdown = report.with_suffix(".md").read_text()
+    assert "Domain floor" in markdown and "write floor" in markdown
     assert doc["machine"]["cpu_model"] and doc["machine"]["cpu_model"] in markdown
     pngs = sorted(p.name.rsplit("-", 1)[-1] for p in out.glob("*.png"))
     assert pngs == ["embedded.png", "growth.png", "latency.png", "rebuild.png", "write.png"]
