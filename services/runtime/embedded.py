@@ -33,7 +33,10 @@ class _Pending:
     sub: Submission
     outcome: Outcome | None = None
     error: BaseException | None = None
-    done: bool = False
+
+    @property
+    def done(self) -> bool:  # read under the exchange's lock, which the committing caller holds throughout
+        return self.outcome is not None or self.error is not None
 
 
 class EmbeddedExchange:
@@ -89,9 +92,8 @@ class EmbeddedExchange:
                     pending.error = exc
         finally:
             for pending in batch:
-                if pending.outcome is None and pending.error is None:
+                if not pending.done:
                     pending.error = RuntimeError("the submission was not committed; send it again")
-                pending.done = True
 
     def _commit(self, batch: list[_Pending]) -> None:
         entries: list[tuple[str, dict]] = []

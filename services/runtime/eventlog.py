@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
 
 from sqlalchemy import (
     BigInteger,
@@ -65,45 +64,6 @@ class EventLog:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         ensure_schema(metadata, engine)
-
-    def append_event(
-        self,
-        *,
-        case_id: str,
-        case_version: int,
-        event_id: str,
-        submission_id: str,
-        event_type: str,
-        recorded_at: datetime,
-        data: bytes,
-        event_hash: str,
-    ) -> int:
-        with self.engine.begin() as conn:
-            return conn.execute(
-                events.insert().values(
-                    case_id=case_id,
-                    case_version=case_version,
-                    event_id=event_id,
-                    submission_id=submission_id,
-                    event_type=event_type,
-                    recorded_at=recorded_at,
-                    data=data,
-                    event_hash=event_hash,
-                )
-            ).inserted_primary_key[0]
-
-    def append_rejection(
-        self, *, submission_id: str, case_id: str, emitter_agency_code: str, data: bytes
-    ) -> int:
-        with self.engine.begin() as conn:
-            return conn.execute(
-                rejections.insert().values(
-                    submission_id=submission_id,
-                    case_id=case_id,
-                    emitter_agency_code=emitter_agency_code,
-                    data=data,
-                )
-            ).inserted_primary_key[0]
 
     def append_many(self, entries: list[tuple[str, dict]]) -> None:
         """Append ("events" | "rejections", row) entries in order, in ONE transaction: a group commit,
