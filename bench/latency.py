@@ -20,6 +20,7 @@ from typing import Any
 
 from lienthong.bench import ceilings, data, http_load
 from lienthong.bench.harness import Harness
+from lienthong.bench.profiling import py_spy
 from lienthong.bench.stats import summary_ms
 
 log = logging.getLogger(__name__)
@@ -147,8 +148,14 @@ def run_kafka(harness: Harness, cfg: Any, seqs: dict[int, list[data.Body]]) -> d
     out: dict[str, Any] = {"partitions": PARTITIONS, "read_models": "sqlite", "rates": {}}
     try:
         _warm(url, keys, poller, cfg.seed)
-        for rate, seq in seqs.items():
-            out["rates"][str(rate)] = _measure(url, keys, poller, seq, rate, cfg.latency_drain, workers)
+        for i, (rate, seq) in enumerate(seqs.items()):
+            if cfg.profile and i == 0:  # where the gateway's time goes at the goal's rate
+                with py_spy(gateway.pid, harness.path("profiles") / f"gateway-{rate}.txt") as spy:
+                    measured = _measure(url, keys, poller, seq, rate, cfg.latency_drain, workers)
+                out["profile_gateway"] = {"rate": rate, **spy}
+            else:
+                measured = _measure(url, keys, poller, seq, rate, cfg.latency_drain, workers)
+            out["rates"][str(rate)] = measured
     finally:
         poller.stop()
         for w in workers:

@@ -472,6 +472,9 @@ def _profiles_md(sc: dict[str, Any]) -> list[str]:
     for store, p in (_get(sc, "rebuild", "profiles") or {}).items():
         if p.get("self"):
             found.append((f"rebuild on {store} (pyinstrument)", p))
+    gateway = _get(sc, "latency", "kafka", "profile_gateway") or {}
+    if gateway.get("summary"):
+        found.append((f"Kafka gateway at {gateway['rate']}/s offered (py-spy)", gateway["summary"]))
     if _get(sc, "embedded", "profile_server", "summary"):
         found.append(("embedded server under load (py-spy)", sc["embedded"]["profile_server"]["summary"]))
     if not found:

@@ -22,6 +22,10 @@ class Backend(Protocol):
 
     def submit(self, sub: Submission) -> object: ...
 
+    async def accept(self, sub: Submission) -> object:
+        """``submit`` for the HTTP door, awaited without holding a thread while the backend works."""
+        ...
+
 
 @dataclass
 class Services:

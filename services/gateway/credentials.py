@@ -11,7 +11,18 @@ import hmac
 import secrets
 from datetime import UTC, datetime
 
-from sqlalchemy import Column, DateTime, Engine, LargeBinary, MetaData, String, Table, select, update
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Engine,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    bindparam,
+    select,
+    update,
+)
 
 from lienthong.store import ensure_schema
 
@@ -27,6 +38,9 @@ agency_keys = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("revoked_at", DateTime(timezone=True), nullable=True),
 )
+
+# Built once: the gateway authenticates every request, and building a statement costs more than running it.
+_KEY_BY_ID = select(agency_keys).where(agency_keys.c.key_id == bindparam("key_id"))
 
 
 class Credentials:
@@ -79,7 +93,7 @@ class Credentials:
             return None
         _, key_id, secret = parts
         with self._engine.connect() as conn:
-            row = conn.execute(select(agency_keys).where(agency_keys.c.key_id == key_id)).first()
+            row = conn.execute(_KEY_BY_ID, {"key_id": key_id}).first()
         if row is None or row.revoked_at is not None:
             return None
         if not hmac.compare_digest(bytes(row.digest), _digest(bytes(row.salt), secret)):

@@ -5,8 +5,9 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
+import anyio
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from lienthong.agencies import Agency
 from lienthong.domain import Submission
@@ -24,9 +25,11 @@ _CLIENT_ERRORS = frozenset({"invalid_field", "unknown_event_type"})
     status_code=202,
     responses={201: {"model": OutcomeOut}, 409: {"model": OutcomeOut}, 422: {"model": OutcomeOut}},
 )
-def submit(
+async def submit(
     body: SubmissionIn, request: Request, response: Response, agency: Agency = Depends(current_agency)
 ) -> OutcomeOut:
+    # async: the request waits for the backend without holding a worker thread (the Kafka backend's
+    # acknowledgement arrives on this loop). The idempotency read below is one indexed row.
     services = request.app.state.services
     if body.emitter_agency_code not in (None, agency.code):
         raise HTTPException(
@@ -45,8 +48,9 @@ def submit(
         sealed = None
         if body.personal_data:
             person_ref = person_ref or str(uuid.uuid4())
-            sealed = services.keystore.seal(person_ref, body.personal_data)
-        services.backend.submit(
+            # sealing may create the person's key: a durable (fsynced) write, kept off the event loop
+            sealed = await anyio.to_thread.run_sync(services.keystore.seal, person_ref, body.personal_data)
+        await services.backend.accept(
             Submission(
                 submission_id=body.submission_id,
                 case_id=body.case_id,
@@ -126,11 +130,12 @@ def my_rejections(
         return [_to_out(r) for r in conn.execute(query).mappings()]
 
 
+_OUTCOME_BY_ID = select(outcomes).where(outcomes.c.submission_id == bindparam("submission_id"))
+
+
 def _row(services, submission_id: str):
     with services.readmodels.connect() as conn:
-        return (
-            conn.execute(select(outcomes).where(outcomes.c.submission_id == submission_id)).mappings().first()
-        )
+        return conn.execute(_OUTCOME_BY_ID, {"submission_id": submission_id}).mappings().first()
 
 
 def _to_out(row) -> OutcomeOut:

@@ -16,6 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import anyio
+
 from lienthong.agencies import Registry
 from lienthong.domain import CaseState, Submission, decide, evolve, evolve_rejection
 from lienthong.domain.model import Outcome
@@ -60,6 +62,11 @@ class EmbeddedExchange:
         self._states: OrderedDict[str, CaseState] = OrderedDict()
         self._cache_size = cache_size
         self.catch_up()
+
+    async def accept(self, sub: Submission) -> Outcome:
+        """:meth:`submit` from an event loop: on a worker thread, so that concurrent requests queue
+        together and share one commit (the group commit needs them to arrive from several threads)."""
+        return await anyio.to_thread.run_sync(self.submit, sub)
 
     def submit(self, sub: Submission) -> Outcome:
         """Decide and record one submission; returns its (first) outcome."""
