@@ -326,6 +326,17 @@ INJURED_MEASURES = (
 FLAG_MEASURES = (Measure("flag", "Cần đối chiếu", "To reconcile", COUNT, FLAGS),)
 
 _HALF_AND_YEAR = (HALF, YEAR)
+_SECOND_SECTION = {"agency": ("Theo cơ quan thực hiện", "By agency"), "month": ("Theo tháng", "By month")}
+
+
+def _unit_and(measures: tuple[Measure, ...], by: str) -> tuple[Section, Section]:
+    """An activity report's two sections: by administrative unit, then by agency or by month."""
+    return (
+        Section("A01", "Theo đơn vị hành chính", "By administrative unit", ACTIVITIES, "unit", measures),
+        Section("A02", *_SECOND_SECTION[by], ACTIVITIES, by, measures),
+    )
+
+
 _ANY_PERIOD = (QUARTER, HALF, YEAR)
 
 KINDS: dict[str, ReportKind] = {
@@ -366,17 +377,7 @@ KINDS: dict[str, ReportKind] = {
             POLICE | LEADS,
             "provincial_police",
             POLICE,
-            (
-                Section(
-                    "A01",
-                    "Theo đơn vị hành chính",
-                    "By administrative unit",
-                    ACTIVITIES,
-                    "unit",
-                    POLICE_MEASURES,
-                ),
-                Section("A02", "Theo cơ quan thực hiện", "By agency", ACTIVITIES, "agency", POLICE_MEASURES),
-            ),
+            _unit_and(POLICE_MEASURES, "agency"),
         ),
         ReportKind(
             "border-guard",
@@ -388,17 +389,7 @@ KINDS: dict[str, ReportKind] = {
             frozenset({"border_guard"}) | LEADS,
             "border_guard",
             frozenset({"border_guard"}),
-            (
-                Section(
-                    "A01",
-                    "Theo đơn vị hành chính",
-                    "By administrative unit",
-                    ACTIVITIES,
-                    "unit",
-                    BORDER_MEASURES,
-                ),
-                Section("A02", "Theo cơ quan thực hiện", "By agency", ACTIVITIES, "agency", BORDER_MEASURES),
-            ),
+            _unit_and(BORDER_MEASURES, "agency"),
         ),
         ReportKind(
             "ppc-office",
@@ -410,17 +401,7 @@ KINDS: dict[str, ReportKind] = {
             frozenset({"foreign_affairs"}) | LEADS,
             "foreign_affairs",
             None,
-            (
-                Section(
-                    "A01",
-                    "Theo đơn vị hành chính",
-                    "By administrative unit",
-                    ACTIVITIES,
-                    "unit",
-                    ABROAD_MEASURES,
-                ),
-                Section("A02", "Theo tháng", "By month", ACTIVITIES, "month", ABROAD_MEASURES),
-            ),
+            _unit_and(ABROAD_MEASURES, "month"),
         ),
         ReportKind(
             "hotline-111",
