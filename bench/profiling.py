@@ -25,8 +25,13 @@ def _py_spy() -> str | None:
 
 @contextlib.contextmanager
 def py_spy(pid: int, out: Path, rate: int = 97) -> Iterator[dict[str, Any]]:
-    """Profile process ``pid`` while the block runs; the dict gets ``summary`` afterwards."""
-    result: dict[str, Any] = {"tool": "py-spy", "raw": str(out)}
+    """Profile process ``pid`` while the block runs; the dict gets ``summary`` afterwards.
+
+    Only samples of the thread holding the GIL are kept (``--gil``): the shares are then shares of the
+    process's Python CPU time. Without it, every thread waiting in a poll or a lock is sampled too, and
+    the summary is dominated by idle waits (``select``, ``Condition.wait``).
+    """
+    result: dict[str, Any] = {"tool": "py-spy", "mode": "gil", "raw": str(out)}
     exe = _py_spy()
     if exe is None:
         result["error"] = "py-spy not installed"
@@ -34,7 +39,8 @@ def py_spy(pid: int, out: Path, rate: int = 97) -> Iterator[dict[str, Any]]:
         return
     out.parent.mkdir(parents=True, exist_ok=True)
     proc = subprocess.Popen(
-        [exe, "record", "-p", str(pid), "-r", str(rate), "--nonblocking", "-f", "raw", "-o", str(out)],
+        [exe, "record", "-p", str(pid), "-r", str(rate), "--nonblocking", "--gil"]
+        + ["-f", "raw", "-o", str(out)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         start_new_session=True,
@@ -78,7 +84,18 @@ def summarise_collapsed(text: str, top: int = 12) -> dict[str, Any]:
     def table(c: Counter[str]) -> list[dict[str, Any]]:
         return [{"function": f, "share": round(n / total, 4)} for f, n in c.most_common(top)]
 
-    return {"samples": total, "inclusive": table(_drop_roots(inclusive, total)), "self": table(self_)}
+    ours = Counter({f: n for f, n in _drop_roots(inclusive, total).items() if _is_ours(f)})
+    return {
+        "samples": total,
+        "inclusive": table(_drop_roots(inclusive, total)),
+        "self": table(self_),
+        "ours": table(ours),
+    }
+
+
+def _is_ours(frame: str) -> bool:
+    """A frame in the project's own code (as shortened by :func:`_short`)."""
+    return any(f"({top}/" in frame for top in ("services", "projections", "schemas"))
 
 
 def _drop_roots(c: Counter[str], total: int) -> Counter[str]:
@@ -145,4 +162,5 @@ def pyinstrument_profile(fn: Callable[[], Any], out: Path) -> dict[str, Any]:
         "seconds": round(total, 3),
         "inclusive": table(_drop_roots(inclusive, total)),
         "self": table(self_),
+        "ours": table(Counter({f: v for f, v in _drop_roots(inclusive, total).items() if _is_ours(f)})),
     }

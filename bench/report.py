@@ -484,6 +484,10 @@ def _profiles_md(sc: dict[str, Any]) -> list[str]:
         out += [f"**{title}** — top functions by own time (share of samples):", ""]
         out += [f"* {x['function']}: {_pct(x['share'])}" for x in p.get("self", [])[:8]]
         out += [""]
+        if p.get("ours"):
+            out += ["Project code, time including what it calls:", ""]
+            out += [f"* {x['function']}: {_pct(x['share'])}" for x in p["ours"][:8]]
+            out += [""]
     return out
 
 

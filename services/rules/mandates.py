@@ -116,6 +116,7 @@ class MandateTable:
         self.rows: list[MandateRow] = []
         self._index: EffectiveIndex[MandateRow] = EffectiveIndex()
         self._roles: EffectiveIndex[RoleHolding] = EffectiveIndex()
+        self._roles_held: dict[str, tuple[str, ...]] = {}  # agency type -> roles it ever holds, sorted
         self._lifetimes = _Lifetimes({})
 
     # -- loading -------------------------------------------------------------------------------------
@@ -183,6 +184,10 @@ class MandateTable:
             self.roles.append(row)
             self._roles.add((agency_type, role), row)
         self._roles.check_overlaps(col, lambda key: f"agency_type/role {key}")
+        held: dict[str, set[str]] = {}
+        for holding in self.roles:
+            held.setdefault(holding.agency_type, set()).add(holding.role)
+        self._roles_held = {t: tuple(sorted(roles)) for t, roles in held.items()}
 
     def _load_mandates(self, doc: dict[str, Any], file: str, col: Collector, province: str | None) -> None:
         for source, raw in table_rows(doc, file, "mandates", col, required=province is None):
@@ -275,9 +280,10 @@ class MandateTable:
     # -- queries -------------------------------------------------------------------------------------
 
     def roles_of(self, agency_type: str, level: str, on: date) -> list[RoleHolding]:
+        # Asked for every submission: only the roles this type ever holds are looked up, in role order.
         return [
             h
-            for role in sorted(v.ROLES)
+            for role in self._roles_held.get(agency_type, ())
             if (h := self._roles.find((agency_type, role), on)) is not None and level in h.levels
         ]
 
