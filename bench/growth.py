@@ -13,6 +13,10 @@ Kafka topics are filled up to S, then:
 
 Flat cost per event: time per event at the largest size divided by time per event at the smallest
 (1.0 = flat), and the memory added per event between consecutive sizes.
+
+Where the projector's time per event grows, two floors at each size say which part grows: the views'
+logic alone (every fact through every view in memory) and storage alone (the projector's final rows
+bulk-inserted into a fresh file with the same indexes), both per fact.
 """
 
 from __future__ import annotations
@@ -121,6 +125,23 @@ def _projector(harness: Harness, cfg: Any, size: int, facts: int) -> dict[str, A
     }
 
 
+def _floors(harness: Harness, shared: Any, size: int, facts: int) -> dict[str, Any]:
+    """The logic and storage floors per fact at this size (see the module's docstring)."""
+    from lienthong.bench.rebuild_floors import logic_floor, read_models, write_floor_sqlite
+
+    db = harness.path("growth") / f"rm-{size}.db"
+    rows = read_models(f"sqlite:///{db}")
+    write = write_floor_sqlite(rows, harness.path("growth-floors") / f"floor-{size}.db")
+    del rows
+    logic_floor(shared, min(size, 1000))  # warm: module-level memos and first-use imports
+    logic = logic_floor(shared, size)
+    return {
+        "logic_us_per_fact": logic["us_per_fact"],
+        "write_us_per_fact": 1e6 * write["seconds"] / max(1, facts),
+        "rows": write["rows"],
+    }
+
+
 def _group_stable(broker: Any, group: str) -> bool:
     from lienthong.infra.kafka import admin_client
 
@@ -200,6 +221,7 @@ def run(harness: Harness, cfg: Any) -> dict[str, Any]:
             have = to
             row["events"], row["rejections"] = to
             row["projector"] = _projector(harness, cfg, size, to[0] + to[1])
+            row["floors"] = _floors(harness, shared, size, to[0] + to[1])
             row["decider"] = _decider(harness, cfg, size)
         except Exception as exc:
             log.exception("growth at %d failed", size)
@@ -236,6 +258,10 @@ def _growth(by_size: dict[str, Any], sizes: list[int]) -> dict[str, Any]:
         dt = r2["decider"]["state_rebuild_s"] - r1["decider"]["state_rebuild_s"]
         segments["decider_time"].append({"from": s1, "to": s2, "us_per_event": 1e6 * dt / d})
     out["memory_slopes"] = {k: segments[k] for k in ("projector", "decider")}
+    for floor in ("logic", "write"):
+        f1, f2 = (by_size[str(x)].get("floors", {}).get(f"{floor}_us_per_fact") for x in (lo, hi))
+        if f1 and f2:
+            out[f"{floor}_floor_time_per_event"] = f2 / f1
     out["decider_marginal_rebuild"] = segments["decider_time"]
     times = [x["us_per_event"] for x in segments["decider_time"]]
     if len(times) >= 2 and times[0] > 0:

@@ -224,7 +224,8 @@ METHOD = [
     "polling the read-model table the read API answers from every 10 ms, a sample re-checked "
     "through the HTTP read API.",
     "* Memory: VmHWM (peak RSS) of the worker processes from /proc.",
-    "* Profiles: py-spy (`--nonblocking`) on worker processes during the measured window; pyinstrument "
+    "* Profiles: py-spy (`--nonblocking --gil`: Python CPU time) on worker processes during the measured "
+    "window; pyinstrument "
     "in process for the rebuild. Raw profiles stay in the run's temporary directory.",
 ]
 
@@ -459,6 +460,25 @@ def _growth_md(g: Any) -> list[str]:
             )
             + ".",
         ]
+        if gr.get("logic_floor_time_per_event") or gr.get("write_floor_time_per_event"):
+            floors = [(size, r.get("floors") or {}) for size, r in (g.get("by_size") or {}).items()]
+            out += [
+                "",
+                "Where the growth is: the floors per fact at each size (views in memory; final rows "
+                "bulk-inserted into a fresh file with the same indexes).",
+                "",
+                "| events | logic floor µs/fact | storage floor µs/fact | read-model rows |",
+                "|---|---|---|---|",
+                *(
+                    f"| {int(size):,} | {_f(f.get('logic_us_per_fact'), 1)} | "
+                    f"{_f(f.get('write_us_per_fact'), 1)} | {_f(f.get('rows'))} |"
+                    for size, f in floors
+                ),
+                "",
+                f"Smallest -> largest: logic x{_f(gr.get('logic_floor_time_per_event'), 2)}, storage "
+                f"x{_f(gr.get('write_floor_time_per_event'), 2)}, projector "
+                f"x{_f(gr.get('projector_time_per_event'), 2)}.",
+            ]
     return [*out, ""]
 
 
