@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from lienthong import places
 from lienthong.agencies import Agency, Registry
 from lienthong.domain.model import CaseState, PersonState, Submission
-from lienthong.rules import Rules
+from lienthong.rules import MandateRow, Rules
 
 VIETNAM_OFFSET_HOURS = 7
+_UNSET = object()
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,11 +22,27 @@ class Context:
     registry: Registry
     rules: Rules
     payload: dict  # the payload already converted to Avro values
+    # The date the fact occurred, in Vietnam: the date every rule is read at (read by most checks).
+    on: date = field(init=False)
+    _mandate: object = field(init=False, default=_UNSET, repr=False, compare=False)
 
-    @property
-    def on(self) -> date:
-        """The date the fact occurred, in Vietnam: the date every rule is read at."""
-        return (self.sub.occurred_at + timedelta(hours=VIETNAM_OFFSET_HOURS)).date()
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "on", (self.sub.occurred_at + timedelta(hours=VIETNAM_OFFSET_HOURS)).date())
+
+    def mandate(self) -> MandateRow | None:
+        """The mandate row for this agency, event type and day (asked by the checks and by decide)."""
+        row = self._mandate
+        if row is _UNSET:
+            a = self.agency
+            row = self.rules.mandate_for(
+                a.agency_type,
+                a.level,
+                self.event_type,
+                self.on,
+                province=places.current_province_of(a.jurisdiction),
+            )
+            object.__setattr__(self, "_mandate", row)
+        return row  # type: ignore[return-value]
 
     @property
     def at(self) -> datetime:

@@ -7,7 +7,6 @@ else comes from the case state, which the shell rebuilt from the log.
 from __future__ import annotations
 
 import hashlib
-import uuid
 from datetime import datetime
 from typing import Any
 
@@ -17,7 +16,7 @@ from lienthong.contracts import EVENT_NAMESPACE, PERSONAL_DATA_FIELD, from_json
 from lienthong.domain import lifecycle as lc
 from lienthong.domain.checks import first_refusal
 from lienthong.domain.context import Context
-from lienthong.domain.model import EVENT_ID_NAMESPACE, CaseState, Decision, Submission
+from lienthong.domain.model import CaseState, Decision, Submission, stable_id
 from lienthong.domain.refusals import refuse
 from lienthong.rules import Rules, default_rules
 from lienthong.schemas import Catalogue, ContractError, encode
@@ -57,13 +56,7 @@ def decide(
     if sealed_field and sub.sealed_personal_data is not None:
         payload[sealed_field] = sub.sealed_personal_data
     regime = ctx.regime()
-    mandate = rules.mandate_for(
-        agency.agency_type,
-        agency.level,
-        sub.event_type,
-        ctx.on,
-        province=places.current_province_of(agency.jurisdiction),
-    )
+    mandate = ctx.mandate()
     event: dict[str, Any] = {
         "envelope": {
             "event_id": sub.event_id(),
@@ -102,7 +95,7 @@ def _new_person_ref(sub: Submission) -> str | None:
     """A report of a person with no ref yet names a new pseudonymous person, the same in every replay."""
     if sub.event_type not in lc.PERSON_OPENING_EVENTS:
         return None
-    return str(uuid.uuid5(EVENT_ID_NAMESPACE, f"person\x1f{sub.case_id}\x1f{sub.submission_id}"))
+    return stable_id(f"person\x1f{sub.case_id}\x1f{sub.submission_id}")
 
 
 def _unit_version(code: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -10,6 +11,16 @@ from typing import Any
 # Deterministic event ids: re-deciding the same submission yields the same id, so a duplicate
 # that slipped past every other guard is still recognisable downstream.
 EVENT_ID_NAMESPACE = uuid.UUID("6f1d3c52-7a0e-4c1b-9a55-2b0d51f0e1a7")
+_NAMESPACE_BYTES = EVENT_ID_NAMESPACE.bytes
+
+
+def stable_id(name: str) -> str:
+    """str(uuid.uuid5(EVENT_ID_NAMESPACE, name)) without building a UUID object (asked once per event)."""
+    digest = bytearray(hashlib.sha1(_NAMESPACE_BYTES + name.encode()).digest()[:16])
+    digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
+    digest[8] = (digest[8] & 0x3F) | 0x80  # RFC 4122 variant
+    h = digest.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +46,7 @@ class Submission:
     sealed_personal_data: dict[str, Any] | None = None
 
     def event_id(self) -> str:
-        return str(uuid.uuid5(EVENT_ID_NAMESPACE, f"{self.case_id}\x1f{self.submission_id}"))
+        return stable_id(f"{self.case_id}\x1f{self.submission_id}")
 
 
 @dataclass(frozen=True, slots=True)

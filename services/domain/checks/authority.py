@@ -36,9 +36,7 @@ def unit_valid(ctx: Context) -> Refusal | None:
 
 def mandate_and_jurisdiction(ctx: Context) -> Refusal | None:
     a = ctx.agency
-    row = ctx.rules.mandate_for(
-        a.agency_type, a.level, ctx.event_type, ctx.on, province=places.current_province_of(a.jurisdiction)
-    )
+    row = ctx.mandate()
     if row is None or not row.granted:
         return refuse("outside_mandate", agency_type=a.agency_type, level=a.level, **facts(ctx))
     unit = ctx.sub.admin_unit_code
