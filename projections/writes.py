@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, Table
 
-from lienthong.projections.rows import Row
+from lienthong.projections.rows import JSON_TYPES, Row, dump_json
 
 COPY_FROM_ROWS = 200  # below this, COPY's extra statements cost more than they save
 
@@ -28,19 +29,38 @@ class _Upsert:
     values_sql: str  # INSERT .. VALUES (..) ON CONFLICT .. DO UPDATE
     temp_table: str
     merge_sql: str  # INSERT .. SELECT FROM temp ON CONFLICT .. DO UPDATE
+    get: Callable[[Row], tuple]  # a row's values in column order (KeyError when a column is missing)
+    converted: tuple[tuple[int, Callable[[Any], Any]], ...]  # (index, converter) of converted columns
 
     def params(self, rows: Sequence[Row]) -> list[tuple]:
-        get = [(name, conv) for name, conv in zip(self.columns, self.converters, strict=True)]
-        if not any(conv for _, conv in get):
-            return [tuple(row.get(name) for name in self.columns) for row in rows]
-        return [tuple(conv(row.get(name)) if conv else row.get(name) for name, conv in get) for row in rows]
+        """The rows as tuples in column order: list and dict values serialised as ``rows.to_db`` does,
+        then each value converted as SQLAlchemy would, without copying every row into a dict first."""
+        try:
+            values = list(map(self.get, rows))
+        except KeyError:  # a row without some column: None there, as row.get gives
+            values = [tuple(row.get(name) for name in self.columns) for row in rows]
+        converted = self.converted
+        out = []
+        for value in values:
+            if JSON_TYPES.isdisjoint(map(type, value)):
+                if not converted:
+                    out.append(value)
+                    continue
+                value = list(value)
+            else:
+                value = [dump_json(v) if type(v) in JSON_TYPES else v for v in value]
+            for i, conv in converted:
+                value[i] = conv(value[i])
+            out.append(tuple(value))
+        return out
 
 
 _RENDERED: dict[tuple[str, str, int], _Upsert] = {}
 
 
 def upsert(conn: Connection, table: Table, rows: Sequence[Row]) -> None:
-    """Insert the rows, or replace every non-key column of the rows whose key exists."""
+    """Insert the rows, or replace every non-key column of the rows whose key exists. The rows may be
+    stored (``rows.to_db``) or as views keep them (list and dict values are serialised here)."""
     if not rows:
         return
     plan = _plan(conn, table)
@@ -91,13 +111,17 @@ def _render(table: Table, dialect: Any) -> _Upsert:
     on_conflict = f"ON CONFLICT ({conflict}) " + (f"DO UPDATE SET {updates}" if updates else "DO NOTHING")
     mark = "?" if dialect.paramstyle == "qmark" else "%s"
     temp = f"_load_{table.name}"
+    # What SQLAlchemy would do to each value (e.g. SQLite stores datetimes as text): asked once.
+    converters = tuple(c.type.dialect_impl(dialect).bind_processor(dialect) for c in table.columns)
+    get = itemgetter(*columns) if len(columns) > 1 else (lambda row, name=columns[0]: (row[name],))
     return _Upsert(
         table=table.name,
         columns=columns,
-        # What SQLAlchemy would do to each value (e.g. SQLite stores datetimes as text): asked once.
-        converters=tuple(c.type.dialect_impl(dialect).bind_processor(dialect) for c in table.columns),
+        converters=converters,
         values_sql=f'INSERT INTO "{table.name}" ({quoted}) VALUES ({", ".join([mark] * len(columns))}) '
         + on_conflict,
         temp_table=temp,
         merge_sql=f'INSERT INTO "{table.name}" ({quoted}) SELECT {quoted} FROM "{temp}" ' + on_conflict,
+        get=get,
+        converted=tuple((i, conv) for i, conv in enumerate(converters) if conv is not None),
     )

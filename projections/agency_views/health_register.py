@@ -191,10 +191,15 @@ def _deadlines(row: Row, ctx: Row) -> None:
     due, max_days = _deadline_rules(row["received_at"], row["regime"], status, row["province_code"])
     row["verification_due_at"] = due
     if max_days is not None:
-        received_on = date.fromisoformat(day(datetime.fromisoformat(row["received_at"])))
+        received_on = _received_on(row["received_at"])
         row["essential_needs_until"] = (
             received_on + timedelta(days=max_days + row["stay_extension_days"])
         ).isoformat()
+
+
+@lru_cache(maxsize=65536)
+def _received_on(received_at: str) -> date:
+    return date.fromisoformat(day(datetime.fromisoformat(received_at)))
 
 
 @lru_cache(maxsize=65536)

@@ -43,7 +43,9 @@ def _utc_stamp(occurred_at: datetime) -> str:
     return occurred_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
 
 
+@lru_cache(maxsize=65536)
 def is_commune(code: str | None) -> bool:
+    # Asked twice a fact; the packaged map is fixed for the process (places caches it the same way).
     unit = places.lookup(code) if code else None
     return unit is not None and unit.level == "C"
 

@@ -10,6 +10,7 @@ with `counted_person`, so a person is counted once however many refs the agencie
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from typing import Any
 
 from lienthong import places
@@ -241,8 +242,13 @@ def _derive(p: dict[str, Any]) -> None:
         on = source = unit = None
     unit = refine(unit, p["commune_unit"]) if unit else None
     p["period_on"], p["period_source"], p["unit_time"] = on, source, unit
-    p["unit_today_province"] = places.current_province_of(unit) if unit else None
-    p["unit_today_commune"] = places.group_key(unit, "today", "C") if unit else None
+    p["unit_today_province"], p["unit_today_commune"] = _today(unit) if unit else (None, None)
+
+
+@lru_cache(maxsize=65536)
+def _today(unit: str) -> tuple[str | None, str | None]:
+    """Today's (province, commune) of a unit: the same for every fact of a place (the map is fixed)."""
+    return places.current_province_of(unit), places.group_key(unit, "today", "C")
 
 
 def _support_type(env: dict[str, Any], record: dict[str, Any], event_type: str) -> tuple[str, str] | None:

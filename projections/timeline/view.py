@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date, datetime
 from typing import Any
 
 from lienthong.domain.lifecycle import STREAM_EVENTS
 from lienthong.projections.facts import EVENT, Fact
-from lienthong.projections.rows import RowSet
+from lienthong.projections.rows import RowSet, dump_json
 from lienthong.projections.timeline.tables import TABLE
 
 # Payload fields that carry personal data (sealed at the door). Left out by name, and any other value
@@ -39,7 +38,7 @@ def timeline_row(record: dict[str, Any]) -> dict[str, Any]:
         "occurred_at": env["occurred_at"],
         "emitter_agency_code": env["emitter_agency_code"],
         "admin_unit_code": env["admin_unit_code"],
-        "payload_json": json.dumps(non_personal_payload(record), ensure_ascii=False, sort_keys=True),
+        "payload_json": dump_json(non_personal_payload(record)),  # json.dumps(ensure_ascii=False, sort_keys)
     }
 
 
@@ -62,7 +61,12 @@ def _sealed(value: Any) -> bool:
     return isinstance(value, dict) and "ciphertext" in value
 
 
+_SCALARS = frozenset({str, int, float, bool, type(None)})  # most values: kept as they are
+
+
 def _plain(value: Any) -> Any:
+    if type(value) in _SCALARS:
+        return value
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, bytes | bytearray):
