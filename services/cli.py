@@ -79,10 +79,13 @@ def _run_faust(build) -> None:
 
 @main.command()
 def decider() -> None:
-    """The decider worker (faust): submissions -> events | rejections."""
-    from lienthong.runtime.kafka import decider as module
+    """The decider worker: submissions -> events | rejections."""
+    from lienthong.runtime.kafka import decider_loop
 
-    _run_faust(module.build)
+    settings = Settings()
+    if settings.embedded:
+        raise click.UsageError("LIENTHONG_KAFKA_BOOTSTRAP is not set: this worker needs a broker")
+    decider_loop.run(settings)
 
 
 @main.command()

@@ -1,14 +1,13 @@
-"""The decider worker: one writer per partition of the submissions topic (faust agent).
+"""The decider: one writer per partition of the submissions topic (its consumer loop: decider_loop.py).
 
 Per batch: decide each submission against its case state, send the event (with case version and the
-previous event's hash) or the rejection to the same partition of the events or rejections topic,
-flush, and only then let faust acknowledge the batch. A send that cannot be delivered stops the
+previous event's hash) or the rejection to the same partition of the events or rejections topic, and
+flush; only then does the loop commit the batch's offsets. A send that cannot be delivered stops the
 process before the offsets move, so the batch is decided again after restart.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 from datetime import UTC, datetime
@@ -17,26 +16,24 @@ from lienthong import failpoints
 from lienthong.agencies import Registry, default_registry
 from lienthong.config import Settings
 from lienthong.domain import CaseState, decide, evolve, evolve_rejection
-from lienthong.infra.kafka.topics import EVENTS, REJECTIONS, SUBMISSIONS, agency_rejections_topic
+from lienthong.infra.kafka.topics import EVENTS, REJECTIONS, agency_rejections_topic
 from lienthong.rules import default_rules
-from lienthong.runtime.kafka.clients import faust_app, producer
+from lienthong.runtime.kafka.clients import producer
 from lienthong.runtime.kafka.partition_state import PartitionStates
-from lienthong.runtime.kafka.watchdog import ProgressWatchdog
 from lienthong.runtime.records import decode_submission, encode_rejection
 from lienthong.schemas import SchemaError, decode
 
 log = logging.getLogger(__name__)
 APP_ID = "lienthong-decider"
 BATCH = int(os.environ.get("LIENTHONG_DECIDER_BATCH", "500"))  # submissions per batch
-# faust's take loop hands over what it holds every WITHIN_S seconds (or at BATCH). A batch costs the
-# decider little beyond its records (one flush), so a short window: under low load a batch is the few
-# submissions that came meanwhile; under high load batches grow by themselves while the previous one
-# is being decided.
+# The longest an idle fetch waits at the broker. A batch costs the decider little beyond its records (one
+# flush): under low load a batch is the few submissions that came meanwhile; under high load batches grow
+# by themselves while the previous one is being decided.
 WITHIN_S = float(os.environ.get("LIENTHONG_DECIDER_WITHIN", "0.02"))
 
 
 class Decider:
-    """The synchronous part, run in a worker thread so the event loop keeps heartbeating."""
+    """Decides batches and routes rejections; the Kafka producer it sends with is its own."""
 
     def __init__(self, settings: Settings, registry: Registry | None = None) -> None:
         self.registry = registry or default_registry()
@@ -100,36 +97,3 @@ class Decider:
         except Exception:
             log.critical("could not deliver decisions; stopping before offsets are committed", exc_info=True)
             os._exit(70)
-
-
-def build(settings: Settings):
-    app = faust_app(APP_ID, settings)
-    decider = Decider(settings)
-    watchdog = ProgressWatchdog(settings, APP_ID, [SUBMISSIONS])
-    submissions = app.topic(SUBMISSIONS, partitions=settings.partitions)
-    rejections = app.topic(REJECTIONS, partitions=settings.partitions)
-
-    @app.agent(submissions)
-    async def decide_submissions(stream):
-        loop = asyncio.get_running_loop()
-        async for events in stream.take_events(BATCH, within=WITHIN_S):
-            batch = [(e.message.partition, e.value) for e in events]
-            watchdog.progressed()  # a batch in hand is progress; a long one must not look like a stall
-            await loop.run_in_executor(None, decider.process, batch)
-            watchdog.progressed()
-
-    @app.agent(rejections)
-    async def route_rejections(stream):
-        loop = asyncio.get_running_loop()
-        async for events in stream.take_events(BATCH, within=0.2):  # off the latency path
-            await loop.run_in_executor(None, decider.route_rejections, [e.value for e in events])
-
-    @app.on_partitions_revoked.connect
-    async def forget(app_, revoked, **kwargs) -> None:
-        decider.states.drop({tp.partition for tp in revoked if tp.topic == SUBMISSIONS})
-
-    @app.task
-    async def start_watchdog() -> None:
-        watchdog.start()
-
-    return app
