@@ -15,6 +15,7 @@ from lienthong.infra.kafka.cli import kafka
 from lienthong.infra.postgres.cli import postgres
 from lienthong.portal.cli import officer
 from lienthong.reports.cli import report
+from lienthong.runtime import heap
 
 
 @click.group()
@@ -42,6 +43,7 @@ def _serve(settings: Settings, host: str | None, port: int | None) -> None:
     from lienthong.wiring import build_services
 
     app = create_app(build_services(settings))
+    heap.settle()
     uvicorn.run(app, host=host or settings.http_host, port=port or settings.http_port, log_level="warning")
 
 
@@ -66,13 +68,17 @@ def gateway(host: str | None, port: int | None) -> None:
     _serve(Settings(), host, port)
 
 
-def _run_faust(build) -> None:
-    import faust
-
+def _broker_settings() -> Settings:
     settings = Settings()
     if settings.embedded:
         raise click.UsageError("LIENTHONG_KAFKA_BOOTSTRAP is not set: this worker needs a broker")
-    app = build(settings)
+    return settings
+
+
+def _run_faust(build) -> None:
+    import faust
+
+    app = build(_broker_settings())
     worker = faust.Worker(app, loglevel="WARNING", quiet=True)
     worker.execute_from_commandline()
 
@@ -82,18 +88,15 @@ def decider() -> None:
     """The decider worker: submissions -> events | rejections."""
     from lienthong.runtime.kafka import decider_loop
 
-    settings = Settings()
-    if settings.embedded:
-        raise click.UsageError("LIENTHONG_KAFKA_BOOTSTRAP is not set: this worker needs a broker")
-    decider_loop.run(settings)
+    decider_loop.run(_broker_settings())
 
 
 @main.command()
 def projector() -> None:
-    """The projector worker (faust): events and rejections -> SQL read models."""
+    """The projector worker: events and rejections -> SQL read models."""
     from lienthong.runtime.kafka import projector as module
 
-    _run_faust(module.build)
+    module.run(_broker_settings())
 
 
 @main.command()

@@ -26,9 +26,9 @@ from lienthong.schemas import SchemaError, decode
 log = logging.getLogger(__name__)
 APP_ID = "lienthong-decider"
 BATCH = int(os.environ.get("LIENTHONG_DECIDER_BATCH", "500"))  # submissions per batch
-# The longest an idle fetch waits at the broker. A batch costs the decider little beyond its records (one
-# flush): under low load a batch is the few submissions that came meanwhile; under high load batches grow
-# by themselves while the previous one is being decided.
+# How long a batch gathers after its first submission. A batch costs the decider a flush and a commit
+# beyond its records, so under low load it is the few submissions that come within this window; under
+# high load batches fill to BATCH by themselves while the previous one is being decided.
 WITHIN_S = float(os.environ.get("LIENTHONG_DECIDER_WITHIN", "0.02"))
 
 
