@@ -133,7 +133,7 @@ def _floors(harness: Harness, shared: Any, size: int, facts: int) -> dict[str, A
     rows = read_models(f"sqlite:///{db}")
     write = write_floor_sqlite(rows, harness.path("growth-floors") / f"floor-{size}.db")
     del rows
-    logic_floor(shared, min(size, 1000))  # warm: module-level memos and first-use imports
+    logic_floor(shared, min(shared.cutoffs))  # warm: module-level memos and first-use imports
     logic = logic_floor(shared, size)
     return {
         "logic_us_per_fact": logic["us_per_fact"],
