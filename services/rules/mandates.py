@@ -109,6 +109,9 @@ class _Span:
     source: Source | None = None
 
 
+ROLES_MEMO = 100_000  # (agency type, level, day) answers kept by roles_of; a few MiB at most
+
+
 class MandateTable:
     def __init__(self) -> None:
         self.agency_types: list[AgencyTypePeriod] = []
@@ -117,6 +120,7 @@ class MandateTable:
         self._index: EffectiveIndex[MandateRow] = EffectiveIndex()
         self._roles: EffectiveIndex[RoleHolding] = EffectiveIndex()
         self._roles_held: dict[str, tuple[str, ...]] = {}  # agency type -> roles it ever holds, sorted
+        self._roles_on: dict[tuple[str, str, date], list[RoleHolding]] = {}  # roles_of, remembered
         self._lifetimes = _Lifetimes({})
 
     # -- loading -------------------------------------------------------------------------------------
@@ -188,6 +192,7 @@ class MandateTable:
         for holding in self.roles:
             held.setdefault(holding.agency_type, set()).add(holding.role)
         self._roles_held = {t: tuple(sorted(roles)) for t, roles in held.items()}
+        self._roles_on.clear()
 
     def _load_mandates(self, doc: dict[str, Any], file: str, col: Collector, province: str | None) -> None:
         for source, raw in table_rows(doc, file, "mandates", col, required=province is None):
@@ -280,12 +285,19 @@ class MandateTable:
     # -- queries -------------------------------------------------------------------------------------
 
     def roles_of(self, agency_type: str, level: str, on: date) -> list[RoleHolding]:
-        # Asked for every submission: only the roles this type ever holds are looked up, in role order.
-        return [
-            h
-            for role in self._roles_held.get(agency_type, ())
-            if (h := self._roles.find((agency_type, role), on)) is not None and level in h.levels
-        ]
+        # Asked several times for every submission, and roles are fixed once loaded: remembered per
+        # (type, level, day), within a bound. Only the roles this type ever holds are looked up.
+        key = (agency_type, level, on)
+        found = self._roles_on.get(key)
+        if found is None:
+            if len(self._roles_on) >= ROLES_MEMO:
+                self._roles_on.clear()
+            found = self._roles_on[key] = [
+                h
+                for role in self._roles_held.get(agency_type, ())
+                if (h := self._roles.find((agency_type, role), on)) is not None and level in h.levels
+            ]
+        return list(found)
 
     def find(
         self, agency_type: str, level: str, event_type: str, on: date, province: str | None
