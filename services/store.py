@@ -8,6 +8,8 @@ from pathlib import Path
 from sqlalchemy import Engine, MetaData, create_engine, event
 from sqlalchemy.exc import DBAPIError
 
+from lienthong.wal_checkpoints import BACKSTOP_PAGES, CHECKPOINTER
+
 
 def make_engine(url: str, *, durable: bool = False) -> Engine:
     """An engine with the pragmas each use needs. `durable` fsyncs every commit (the event log)."""
@@ -25,12 +27,15 @@ def make_engine(url: str, *, durable: bool = False) -> Engine:
             cur.execute("PRAGMA foreign_keys=ON")
             # As the file grows, WAL checkpoints every 1,000 pages (the default) write the same hot pages
             # again and again and each commit that triggers one costs more: per-event time grew with the
-            # log. Checkpoint every 64 MiB of WAL and keep 128 MiB of pages in memory instead.
+            # log. A background thread checkpoints every 64 MiB of WAL instead (wal_checkpoints.py); the
+            # connection's own checkpoint is only a backstop. 128 MiB of pages stay in memory.
             cur.execute("PRAGMA cache_size=-131072")
             cur.execute("PRAGMA mmap_size=1073741824")
-            cur.execute("PRAGMA wal_autocheckpoint=16384")
+            cur.execute(f"PRAGMA wal_autocheckpoint={BACKSTOP_PAGES}")
             cur.close()
 
+        if "///" in url and path and path != ":memory:" and not path.startswith("file:"):
+            CHECKPOINTER.watch(Path(path).resolve(), engine)
         return engine
     return create_engine(url, pool_pre_ping=True)
 
