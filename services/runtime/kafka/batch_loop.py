@@ -10,11 +10,13 @@ the clients' own I/O threads:
 1. gather records until ``batch`` of them are in hand or ``within_s`` has passed since the first;
 2. hand them to the worker, which makes them durable (decisions flushed to the log, read-model rows
    committed with their checkpoint) or stops the process;
-3. only then commit the offsets.
+3. only then commit the offsets, asynchronously (the loop does not wait for the round trip; on a clean
+   stop it waits for the last commit).
 
-A crash between 2 and 3 redelivers the batch, and each worker recognises what it already did (the
-decider from the log, the projector from its checkpoints). A rebalance happens inside ``poll``, between
-batches, after the last one was committed.
+A crash between 2 and 3, or a commit that is lost, redelivers the batch, and each worker recognises what
+it already did (the decider from the log, the projector from its checkpoints). A rebalance happens inside
+``poll``, between batches; a revoked partition's handled offsets are forgotten, and its next owner starts
+from the last commit that arrived.
 """
 
 from __future__ import annotations
@@ -28,7 +30,8 @@ from collections.abc import Callable, Iterable
 from kafka import KafkaConsumer, TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
 from kafka.consumer.subscription_state import ConsumerRebalanceListener
-from kafka.errors import CommitFailedError
+from kafka.errors import KafkaError
+from kafka.structs import OffsetAndMetadata
 
 from lienthong.config import Settings
 from lienthong.runtime.kafka.watchdog import ProgressWatchdog
@@ -68,6 +71,7 @@ class BatchLoop:
         self._handle = handle
         self._on_revoked = on_revoked
         self._stop = threading.Event()
+        self._handled: dict[TopicPartition, OffsetAndMetadata] = {}  # next offset to read, per partition
         self.watchdog = ProgressWatchdog(settings, group_id, topics)
         self.consumer = KafkaConsumer(
             **settings.kafka_client_config(),
@@ -88,12 +92,13 @@ class BatchLoop:
 
     def run(self, on_close: Callable[[], None] = lambda: None) -> None:
         """Until :meth:`stop` (SIGTERM/SIGINT when started by :func:`run_until_signalled`)."""
-        self.consumer.subscribe(self.topics, listener=_OnRevoked(self._on_revoked))
+        self.consumer.subscribe(self.topics, listener=_OnRevoked(self._revoked))
         self.watchdog.start()
         try:
             while not self._stop.is_set():
                 self.once()
         finally:
+            self._commit_handled()
             self.consumer.close(autocommit=False)
             on_close()
 
@@ -104,14 +109,29 @@ class BatchLoop:
             return 0
         self.watchdog.progressed()  # a batch in hand is progress; a long one must not look like a stall
         self._handle(records)
-        try:
-            self.consumer.commit()
-        except CommitFailedError:
-            # The group moved on while this batch was handled: whoever owns the partitions now gets it
-            # again and recognises what was already done.
-            log.warning("offsets not committed: the group rebalanced during the batch", exc_info=True)
+        for tp, rec in records:
+            done = self._handled.get(tp)
+            if done is None or rec.offset >= done.offset:
+                self._handled[tp] = OffsetAndMetadata(rec.offset + 1, "", -1)
+        # Asynchronous: the batch is already durable, so waiting for the commit's round trip would only
+        # idle the worker. A commit that is lost redelivers batches the worker recognises as done.
+        self.consumer.commit_async(offsets=dict(self._handled), callback=_log_failed_commit)
         self.watchdog.progressed()
         return len(records)
+
+    def _commit_handled(self) -> None:
+        """On the way out: wait for the handled offsets' commit (a crash skips this; redelivery covers it)."""
+        if not self._handled:
+            return
+        try:
+            self.consumer.commit(offsets=dict(self._handled))
+        except KafkaError:
+            log.warning("final offsets not committed; the next owner redelivers them", exc_info=True)
+
+    def _revoked(self, tps: set[TopicPartition]) -> None:
+        for tp in tps:
+            self._handled.pop(tp, None)
+        self._on_revoked(tps)
 
     def _gather(self) -> Records:
         records: Records = []
@@ -128,6 +148,13 @@ class BatchLoop:
             if time.monotonic() >= deadline:
                 break
         return records
+
+
+def _log_failed_commit(offsets: dict, response: object) -> None:
+    if isinstance(response, Exception):
+        # The group moved on, or the coordinator is away: whoever reads these partitions next gets the
+        # batch again and recognises what was already done.
+        log.warning("offsets not committed (%s); they will be redelivered", response)
 
 
 def run_until_signalled(loop: BatchLoop, on_close: Callable[[], None] = lambda: None) -> None:
