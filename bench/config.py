@@ -22,10 +22,11 @@ class BenchConfig:
     write_submissions: int = 100_000
     write_partitions: tuple[int, ...] = (1, 2)
     write_timeout: float = 900.0
+    write_repeats: int = 3  # exchange and pipe alternately, best of each
     pp_min_records: int = 100_000
     # 2. rebuild
     rebuild_sizes: tuple[int, ...] = (100_000, 1_000_000)
-    rebuild_batch: int = 1000  # facts per Projector.apply, as the Kafka projector's default batch
+    rebuild_batch: int = 5000  # facts per Projector.apply, as the Kafka projector's default batch
     rebuild_profile_events: int = 20_000
     rebuild_experiment_events: int = 20_000
     # 3. latency
@@ -73,6 +74,7 @@ def preset(mode: str) -> BenchConfig:
             write_submissions=4_000,
             write_partitions=(1, 2),
             write_timeout=300,
+            write_repeats=2,
             pp_min_records=20_000,
             rebuild_sizes=(5_000, 20_000),
             rebuild_profile_events=3_000,
@@ -90,6 +92,7 @@ def preset(mode: str) -> BenchConfig:
             write_submissions=600,
             write_partitions=(1,),
             write_timeout=120,
+            write_repeats=1,
             pp_min_records=5_000,
             rebuild_sizes=(500, 2_000),
             rebuild_batch=200,
