@@ -268,6 +268,19 @@ def _write_md(w: Any) -> list[str]:
         + ".",
         "",
     ]
+    samples = [
+        f"{k}: exchange {', '.join(_f(x) for x in r['samples_per_s']['exchange'])}; "
+        f"pipe {', '.join(_f(x) for x in r['samples_per_s']['kafka_python'])}"
+        for k, r in (w.get("runs") or {}).items()
+        if len((r.get("samples_per_s") or {}).get("exchange") or []) > 1
+    ]
+    if samples:
+        out += [
+            "Each figure above is the best of its repetitions, measured alternately (per s): "
+            + "; ".join(samples)
+            + ".",
+            "",
+        ]
     floor, bound = w.get("domain_floor") or {}, w.get("bound_1p") or {}
     if floor.get("us_per_submission") is not None:
         out += [

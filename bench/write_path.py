@@ -1,12 +1,14 @@
 """Scenario 1: the write path on Kafka, and its ceilings measured the same way in the same run.
 
 client (the gateway's exact bytes and key, produced by kafka-python with the gateway's producer settings)
--> ``lienthong.submissions`` -> ``lienthong decider`` (faust worker process, one per partition)
+-> ``lienthong.submissions`` -> ``lienthong decider`` (worker process, one per partition)
 -> ``lienthong.events`` | ``lienthong.rejections``. Throughput = submissions / time until every one of
 them is decided on the log. The generator's rejections are part of the load.
 
 Ceilings, same bytes, same partitions: kafka-python pass-through processes in place of the decider;
-Kafka's ProducerPerformance for the same record size.
+Kafka's ProducerPerformance for the same record size. The exchange and the kafka-python pipe are measured
+``write_repeats`` times, alternately, and each keeps its best: on 2 shared cores either one alone moved by
+up to 20% between runs minutes apart.
 """
 
 from __future__ import annotations
@@ -38,8 +40,6 @@ def warmup_bodies(seed: int, partitions: int) -> list[data.Body]:
 
 
 def run(harness: Any, cfg: Any) -> dict[str, Any]:
-    from lienthong.infra.kafka import EVENTS, REJECTIONS, SUBMISSIONS
-
     broker = harness.kafka(**cfg.kafka_attach)
     n = cfg.write_submissions
     bodies = data.submissions(n, seed=cfg.seed)
@@ -62,54 +62,23 @@ def run(harness: Any, cfg: Any) -> dict[str, Any]:
         run_: dict[str, Any] = {"partitions": partitions, "deciders": partitions}
         out["runs"][label] = run_
         try:
-            broker.reset(partitions, agencies)
-            env = harness.exchange_env(harness.path(f"write-{label}"), "sqlite://", partitions)
-            deciders = [
-                harness.lienthong("decider", env, name=f"decider-{label}-{i}") for i in range(partitions)
-            ]
-            warm = warmup_bodies(cfg.seed, partitions)
-            warm_pairs = data.encoded_submissions(warm)
-            profile_out = harness.path("profiles") / f"decider-{label}.txt"
-            spy: dict[str, Any] = {}
-
-            def profile(pid: int = deciders[0].pid, out_path=profile_out, spy=spy):
-                return _capture(py_spy(pid, out_path), spy)
-
-            result = drive_topic(
-                broker,
-                SUBMISSIONS,
-                pairs,
-                out_topics=[EVENTS, REJECTIONS],
-                expected=len(decided),
-                timeout=cfg.write_timeout,
-                warmup=[(k, v, None) for k, v in warm_pairs],
-                warmup_expected=sum(1 for _ in data.decide_all(warm)),
-                workers=deciders,
-                profile=profile if cfg.profile else None,
-            )
-            by_topic = broker.end_offsets([EVENTS, REJECTIONS])
-            on_log = Counter()
-            for (topic, _), offset in by_topic.items():
-                on_log[topic] += offset
-            warm_kinds = Counter(d.kind for d in data.decide_all(warm))
-            if on_log[EVENTS] - warm_kinds["event"] != kinds["event"]:
-                result["errors"].append(
-                    f"events on the log {on_log[EVENTS] - warm_kinds['event']} != expected {kinds['event']}"
+            exchanges: list[dict[str, Any]] = []
+            pipes: list[dict[str, Any]] = []
+            for rep in range(cfg.write_repeats):  # alternated, so a noisy minute hits both alike
+                exchanges.append(
+                    _exchange_once(harness, cfg, broker, agencies, partitions, pairs, kinds, rep, run_)
                 )
-            if on_log[REJECTIONS] - warm_kinds["rejection"] != kinds["rejection"]:
-                result["errors"].append(
-                    f"rejections on the log {on_log[REJECTIONS] - warm_kinds['rejection']} "
-                    f"!= expected {kinds['rejection']}"
+                pipes.append(
+                    ceilings.kafka_python_pipe(
+                        harness, pairs, partitions=partitions, timeout=cfg.write_timeout
+                    )
                 )
-            run_["exchange"] = result
-            run_["deciders_memory"] = {d.name: {"peak_rss": d.peak_rss, "cpu_s": d.cpu_s} for d in deciders}
-            if spy:
-                run_["profile_decider"] = spy
-            for d in deciders:
-                d.stop()
-            run_["ceiling_kafka_python"] = ceilings.kafka_python_pipe(
-                harness, pairs, partitions=partitions, timeout=cfg.write_timeout
-            )
+            run_["exchange"] = _best(exchanges)
+            run_["ceiling_kafka_python"] = _best(pipes)
+            run_["samples_per_s"] = {
+                "exchange": [r.get("per_s") for r in exchanges],
+                "kafka_python": [r.get("per_s") for r in pipes],
+            }
             try:
                 run_["ceiling_producer_performance"] = ceilings.producer_performance(
                     broker,
@@ -134,6 +103,73 @@ def run(harness: Any, cfg: Any) -> dict[str, Any]:
             run_["error"] = f"{type(exc).__name__}: {exc}"
     _domain_floor(out, pairs)
     return out
+
+
+def _best(results: list[dict[str, Any]]) -> dict[str, Any]:
+    """The fastest repetition, carrying every repetition's errors (throughput: best of, as the floors)."""
+    best = max(results, key=lambda r: r.get("per_s") or 0.0)
+    errors = [e for r in results for e in r.get("errors", [])]
+    return {**best, "errors": errors, "repetitions": len(results)}
+
+
+def _exchange_once(
+    harness: Any,
+    cfg: Any,
+    broker: Any,
+    agencies: set[str],
+    partitions: int,
+    pairs: list,
+    kinds: Counter,
+    rep: int,
+    run_: dict[str, Any],
+) -> dict[str, Any]:
+    """One measurement of the deciders on fresh topics (profiled on the first repetition)."""
+    from lienthong.infra.kafka import EVENTS, REJECTIONS, SUBMISSIONS
+
+    label = f"{partitions}p"
+    broker.reset(partitions, agencies)
+    env = harness.exchange_env(harness.path(f"write-{label}-{rep}"), "sqlite://", partitions)
+    deciders = [
+        harness.lienthong("decider", env, name=f"decider-{label}-{rep}-{i}") for i in range(partitions)
+    ]
+    warm = warmup_bodies(cfg.seed, partitions)
+    warm_pairs = data.encoded_submissions(warm)
+    warm_kinds = Counter(d.kind for d in data.decide_all(warm))
+    profile_out = harness.path("profiles") / f"decider-{label}.txt"
+    spy: dict[str, Any] = {}
+
+    def profile(pid: int = deciders[0].pid, out_path=profile_out, spy=spy):
+        return _capture(py_spy(pid, out_path), spy)
+
+    try:
+        result = drive_topic(
+            broker,
+            SUBMISSIONS,
+            pairs,
+            out_topics=[EVENTS, REJECTIONS],
+            expected=sum(kinds.values()),
+            timeout=cfg.write_timeout,
+            warmup=[(k, v, None) for k, v in warm_pairs],
+            warmup_expected=sum(warm_kinds.values()),
+            workers=deciders,
+            profile=profile if cfg.profile and rep == 0 else None,
+        )
+        on_log: Counter = Counter()
+        for (topic, _), offset in broker.end_offsets([EVENTS, REJECTIONS]).items():
+            on_log[topic] += offset
+        for topic, kind in ((EVENTS, "event"), (REJECTIONS, "rejection")):
+            if on_log[topic] - warm_kinds[kind] != kinds[kind]:
+                result["errors"].append(
+                    f"{kind}s on the log {on_log[topic] - warm_kinds[kind]} != expected {kinds[kind]}"
+                )
+        if rep == 0:
+            run_["deciders_memory"] = {d.name: {"peak_rss": d.peak_rss, "cpu_s": d.cpu_s} for d in deciders}
+            if spy:
+                run_["profile_decider"] = spy
+        return result
+    finally:
+        for d in deciders:
+            d.stop()
 
 
 def _domain_floor(out: dict[str, Any], pairs: list) -> None:
