@@ -73,6 +73,10 @@ def _run_until(settings, expected: int, fail_first: bool = False) -> tuple[list[
         loop.stop()
         thread.join(timeout=30)
         raise AssertionError(f"the loop handled {len(seen)} of {expected} values in 90 s")
+    # Its watchdog ends with it: left running, it would see this group's input pile up in later tests and
+    # exit the whole test process as a stalled worker.
+    loop.watchdog.join(timeout=10)
+    assert not loop.watchdog.is_alive()
     return seen, (failure[0] if failure else None)
 
 

@@ -72,3 +72,13 @@ def test_an_unreachable_broker_is_not_judged_a_stall(exits):
 def _swallow(fn) -> None:
     with contextlib.suppress(Exited):
         fn()
+
+
+def test_a_stopped_watchdog_ends_and_never_exits_the_process(exits):
+    """A loop that ended makes no progress by design; the process may go on (a test run, a CLI)."""
+    dog = _dog(True)  # input waiting and stalled: a running watchdog would exit at once
+    dog.stop()
+    dog.start()
+    dog.join(timeout=2)
+    assert not dog.is_alive()
+    assert exits == []

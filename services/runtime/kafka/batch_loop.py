@@ -98,6 +98,9 @@ class BatchLoop:
             while not self._stop.is_set():
                 self.once()
         finally:
+            # A loop that has ended makes no progress by design; its watchdog must not take that for a
+            # stall (in a process that goes on, such as a test run, it would exit the process).
+            self.watchdog.stop()
             self._commit_handled()
             self.consumer.close(autocommit=False)
             on_close()

@@ -40,13 +40,17 @@ class ProgressWatchdog(threading.Thread):
         self._stall_after = stall_after or float(os.environ.get("LIENTHONG_STALL_AFTER", "120"))
         self._interval = interval
         self._last_progress = time.monotonic()
+        self._stopped = threading.Event()
 
     def progressed(self) -> None:
         self._last_progress = time.monotonic()
 
+    def stop(self) -> None:
+        """The worker's loop has ended: its group no longer makes progress here, by design."""
+        self._stopped.set()
+
     def run(self) -> None:
-        while True:
-            time.sleep(self._interval)
+        while not self._stopped.wait(self._interval):
             if time.monotonic() - self._last_progress < self._stall_after:
                 continue
             try:
@@ -54,7 +58,8 @@ class ProgressWatchdog(threading.Thread):
             except Exception as err:  # broker unreachable: nothing to judge yet
                 log.info("watchdog cannot read offsets yet: %s", err)
                 continue
-            if waiting and time.monotonic() - self._last_progress >= self._stall_after:
+            stalled = time.monotonic() - self._last_progress >= self._stall_after
+            if waiting and stalled and not self._stopped.is_set():
                 log.critical(
                     "%s: input waiting and no progress for %.0fs; exiting for a clean restart",
                     self._group_id,
