@@ -1,11 +1,12 @@
-"""A progress watchdog for faust workers: crash-only recovery from a stalled consumer.
+"""A progress watchdog for the workers: crash-only recovery from a stalled consumer.
 
 faust 0.15.3 / aiokafka 0.14.0 can sit idle forever after the broker restarts (seen here: the
-consumer reports "No node available for metadata refresh" once and then never fetches again). The
-watchdog runs in its own thread, apart from the event loop: when the worker's consumer group has
-input waiting beyond its committed offsets and the worker has made no progress for `stall_after`
-seconds, it exits with status 75 so its supervisor (compose `restart:`, systemd `Restart=`) starts a
-fresh process, which resumes from the committed offsets like after any crash.
+consumer reports "No node available for metadata refresh" once and then never fetches again); the
+decider's and projector's kafka-python batch loops (batch_loop.py) keep the same guard. The watchdog
+runs in its own thread: when the worker's consumer group has input waiting beyond its committed
+offsets and the worker has made no progress for `stall_after` seconds, it exits with status 75 so its
+supervisor (compose `restart:`, systemd `Restart=`) starts a fresh process, which resumes from the
+committed offsets like after any crash. A loop that ends stops its watchdog.
 """
 
 from __future__ import annotations
