@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import builtins
 import gc
-import sqlite3
+import io
 import threading
 import time
 from pathlib import Path
@@ -11,7 +12,7 @@ from pathlib import Path
 from sqlalchemy import text
 
 from lienthong.store import make_engine
-from lienthong.wal_checkpoints import BACKSTOP_PAGES, CHECKPOINTER, Checkpointer, waiting_frames
+from lienthong.wal_checkpoints import BACKSTOP_PAGES, CHECKPOINTER, Checkpointer
 
 ROW = "x" * 3000  # about one 4 KiB page per row
 
@@ -29,45 +30,58 @@ def _table(engine) -> None:
         conn.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, body TEXT NOT NULL)"))
 
 
-def test_waiting_frames_read_from_the_wal_index_match_sqlites_own_count(tmp_path: Path) -> None:
+def _wal_size(path: Path) -> int:
+    return (path.parent / f"{path.name}-wal").stat().st_size
+
+
+def test_a_sweep_checkpoints_after_writes_at_most_once_an_interval(tmp_path: Path) -> None:
     path = tmp_path / "rm.db"
     engine = make_engine(f"sqlite:///{path}")
+    with engine.connect() as conn:  # the writer's own checkpoint is a backstop far above what a batch writes
+        assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == BACKSTOP_PAGES
     _table(engine)
-    _write(engine, 200)
-    frames, page = waiting_frames(path)
-    assert page == 4096
-    # SQLite's own view: a PASSIVE checkpoint reports the frames in the WAL and how many it copied.
-    conn = sqlite3.connect(path)
-    _busy, in_wal, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-    conn.close()
-    assert frames == in_wal > 200  # every row's page, plus the index and table-root pages
-    assert copied == in_wal
-    assert waiting_frames(path) == (0, 4096)
+    checkpointer = Checkpointer(interval_s=10)
+    checkpointer.watch(path, engine)
+    start = time.monotonic()
+    _write(engine, 100)
+    checkpointer.sweep(now=start + 1)
+    assert checkpointer.checkpoints == 0  # within the interval
+    checkpointer.sweep(now=start + 11)
+    assert checkpointer.checkpoints == 1
+    checkpointer.sweep(now=start + 22)
+    assert checkpointer.checkpoints == 1  # nothing written since
+    size = _wal_size(path)
+    _write(engine, 50, start=100)
+    # Every frame was copied back, so the next transaction starts the WAL again from its beginning
+    # instead of growing it (as it does when nothing checkpointed).
+    assert _wal_size(path) == size
+    _write(engine, 150, start=150)
+    assert _wal_size(path) > size
+    checkpointer.sweep(now=start + 33)
+    assert checkpointer.checkpoints == 2
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT COUNT(*), SUM(id) FROM t")).one() == (300, sum(range(300)))
     engine.dispose()
 
 
-def test_no_wal_yet_means_nothing_waits(tmp_path: Path) -> None:
-    assert waiting_frames(tmp_path / "absent.db") == (0, 0)
-
-
-def test_a_sweep_checkpoints_only_past_the_threshold_and_the_writer_keeps_writing(tmp_path: Path) -> None:
+def test_the_checkpointer_never_opens_sqlites_files_itself(tmp_path: Path, monkeypatch) -> None:
+    """Closing a descriptor drops the process's POSIX locks on that file, SQLite's too (howtocorrupt 2.2)."""
     path = tmp_path / "rm.db"
     engine = make_engine(f"sqlite:///{path}")
-    with engine.connect() as conn:  # the writer's own checkpoint is a backstop far above the threshold
-        assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == BACKSTOP_PAGES
     _table(engine)
-    checkpointer = Checkpointer(threshold_bytes=400 * 4096)
+    _write(engine, 20)
+    real_open = builtins.open
+
+    def guarded_open(file, *args, **kwargs):
+        assert "rm.db" not in str(file), f"opened {file} outside SQLite"
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", guarded_open)
+    monkeypatch.setattr(io, "open", guarded_open)
+    checkpointer = Checkpointer(interval_s=0)
     checkpointer.watch(path, engine)
-    _write(engine, 100)
     checkpointer.sweep()
-    assert checkpointer.checkpoints == 0 and waiting_frames(path)[0] > 100  # under the threshold
-    _write(engine, 400, start=100)
-    checkpointer.sweep()
-    assert checkpointer.checkpoints == 1 and waiting_frames(path)[0] == 0
-    _write(engine, 50, start=500)  # the WAL restarts from its beginning: frames count from zero again
-    assert 50 <= waiting_frames(path)[0] < 100
-    with engine.connect() as conn:
-        assert conn.execute(text("SELECT COUNT(*), SUM(id) FROM t")).one() == (550, sum(range(550)))
+    assert checkpointer.checkpoints == 1
     engine.dispose()
 
 
@@ -75,7 +89,7 @@ def test_concurrent_writer_and_background_thread_lose_nothing(tmp_path: Path) ->
     path = tmp_path / "rm.db"
     engine = make_engine(f"sqlite:///{path}")
     _table(engine)
-    checkpointer = Checkpointer(threshold_bytes=64 * 4096, interval_s=0.001)
+    checkpointer = Checkpointer(interval_s=0.005, poll_s=0.001)
     checkpointer.watch(path, engine)
     reader_errors: list[Exception] = []
     stop = threading.Event()
