@@ -15,7 +15,8 @@ def make_engine(url: str, *, durable: bool = False) -> Engine:
     """An engine with the pragmas each use needs. `durable` fsyncs every commit (the event log)."""
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
-        if path and path != ":memory:":
+        on_disk = "///" in url and bool(path) and path != ":memory:" and not path.startswith("file:")
+        if on_disk:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
@@ -25,16 +26,16 @@ def make_engine(url: str, *, durable: bool = False) -> Engine:
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
             cur.execute("PRAGMA foreign_keys=ON")
-            # As the file grows, WAL checkpoints every 1,000 pages (the default) write the same hot pages
-            # again and again and each commit that triggers one costs more: per-event time grew with the
-            # log. A background thread checkpoints every 64 MiB of WAL instead (wal_checkpoints.py); the
-            # connection's own checkpoint is only a backstop. 128 MiB of pages stay in memory.
+            # As the file grows, each commit that runs a WAL checkpoint costs more: per-event time grew
+            # with the log. A background thread checkpoints instead, once a second after writes
+            # (wal_checkpoints.py); the connection's own checkpoint is only a backstop at 256 MiB.
+            # 128 MiB of pages stay in memory.
             cur.execute("PRAGMA cache_size=-131072")
             cur.execute("PRAGMA mmap_size=1073741824")
             cur.execute(f"PRAGMA wal_autocheckpoint={BACKSTOP_PAGES}")
             cur.close()
 
-        if "///" in url and path and path != ":memory:" and not path.startswith("file:"):
+        if on_disk:
             CHECKPOINTER.watch(Path(path).resolve(), engine)
         return engine
     return create_engine(url, pool_pre_ping=True)

@@ -112,10 +112,11 @@ class BatchLoop:
             return 0
         self.watchdog.progressed()  # a batch in hand is progress; a long one must not look like a stall
         self._handle(records)
-        for tp, rec in records:
-            done = self._handled.get(tp)
-            if done is None or rec.offset >= done.offset:
-                self._handled[tp] = OffsetAndMetadata(rec.offset + 1, "", -1)
+        last: dict[TopicPartition, int] = {}
+        for tp, rec in records:  # a partition's records come in offset order
+            last[tp] = rec.offset
+        for tp, offset in last.items():
+            self._handled[tp] = OffsetAndMetadata(offset + 1, "", -1)
         # Asynchronous: the batch is already durable, so waiting for the commit's round trip would only
         # idle the worker. A commit that is lost redelivers batches the worker recognises as done.
         self.consumer.commit_async(offsets=dict(self._handled), callback=_log_failed_commit)
