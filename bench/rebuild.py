@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -226,10 +227,28 @@ def _floors(harness: Any, shared: SharedLog, size: int, used: dict[str, str], ou
             w["us_per_fact"] = 1e6 * w["seconds"] / max(1, decode["facts"])
             w["rows_per_fact"] = w["rows"] / max(1, decode["facts"])
             floors[store] = {"write": w, **rf.bounds(decode_us, w["us_per_fact"], logic_us)}
+            if logic_us is not None:
+                floors[store]["reach"] = rf.reach(
+                    _goal_us_per_fact(store, decode_us),
+                    decode_us,
+                    w["us_per_fact"],
+                    logic_us,
+                    cores=len(os.sched_getaffinity(0)),
+                    single_writer=store == "sqlite",
+                )
         except Exception as exc:
             log.exception("write floor on %s failed", store)
             floors[store] = {"error": f"{type(exc).__name__}: {exc}"}
     return floors
+
+
+def _goal_us_per_fact(store: str, decode_us: float) -> float:
+    """The issue's rebuild goal for ``store`` as wall µs per fact (report.GOALS holds the targets)."""
+    from lienthong.bench.report import GOALS, REBUILD_GOAL_OF_STORE
+
+    target = GOALS[REBUILD_GOAL_OF_STORE[store]][1]
+    # SQLite's goal is a share of the decode ceiling; PostgreSQL's a rate.
+    return decode_us / target if store == "sqlite" else 1e6 / target
 
 
 def _experiments(shared: SharedLog, n: int, store: str, url_for: Any, batch: int) -> dict[str, Any]:

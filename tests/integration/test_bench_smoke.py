@@ -28,6 +28,8 @@ FLOOR_KEYS = (
     "rebuild_write_floor_us_per_fact_sqlite",
     "rebuild_write_floor_us_per_fact_postgres",
     "rebuild_max_ratio_vs_decode_storage_bound_sqlite",
+    "rebuild_max_events_per_s_all_cores_sqlite",
+    "rebuild_logic_budget_us_per_fact_postgres",
 )
 
 
@@ -71,6 +73,8 @@ def test_bench_quick_tiny_writes_json_markdown_and_plots(postgres_url, tmp_path)
 
     markdown = report.with_suffix(".md").read_text()
     assert "Domain floor" in markdown and "write floor" in markdown
+    assert "Can the goal be met on this machine?" in markdown and "Where the logic floor goes" in markdown
+    assert isinstance(doc["summary"]["rebuild_goal_reachable_postgres"], bool)
     assert doc["machine"]["cpu_model"] and doc["machine"]["cpu_model"] in markdown
     pngs = sorted(p.name.rsplit("-", 1)[-1] for p in out.glob("*.png"))
     assert pngs == ["embedded.png", "growth.png", "latency.png", "rebuild.png", "write.png"]
