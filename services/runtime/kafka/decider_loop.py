@@ -33,6 +33,7 @@ def build(settings: Settings, decider: Decider | None = None) -> tuple[BatchLoop
         within_s=WITHIN_S,
         on_revoked=lambda tps: decider.states.drop({tp.partition for tp in tps if tp.topic == SUBMISSIONS}),
     )
+    decider.states.on_progress = loop.watchdog.progressed
     return loop, decider
 
 

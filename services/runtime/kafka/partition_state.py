@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+from collections.abc import Callable
 
 from kafka import TopicPartition
 
@@ -26,6 +27,8 @@ log = logging.getLogger(__name__)
 class PartitionStates:
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
+        # Told after each fetch of a replay that brought records: a long replay is progress, not a stall.
+        self.on_progress: Callable[[], None] = lambda: None
         self._lock = threading.Lock()
         self._states: dict[int, dict[str, CaseState]] = {}
 
@@ -33,7 +36,7 @@ class PartitionStates:
         with self._lock:
             cases = self._states.get(partition)
         if cases is None:
-            cases = replay_partition(self._settings, partition)
+            cases = replay_partition(self._settings, partition, self.on_progress)
             with self._lock:
                 self._states[partition] = cases
         return cases
@@ -45,7 +48,9 @@ class PartitionStates:
                 self._states.pop(p, None)
 
 
-def replay_partition(settings: Settings, partition: int) -> dict[str, CaseState]:
+def replay_partition(
+    settings: Settings, partition: int, on_progress: Callable[[], None] = lambda: None
+) -> dict[str, CaseState]:
     consumer = reader(settings)
     try:
         tps = [TopicPartition(EVENTS, partition), TopicPartition(REJECTIONS, partition)]
@@ -55,7 +60,8 @@ def replay_partition(settings: Settings, partition: int) -> dict[str, CaseState]
         cases: dict[str, CaseState] = {}
         count = 0
         while any(consumer.position(tp) < ends[tp] for tp in tps):
-            for tp, records in consumer.poll(timeout_ms=500, max_records=5000).items():
+            fetched = consumer.poll(timeout_ms=500, max_records=5000)
+            for tp, records in fetched.items():
                 for rec in records:
                     if rec.offset >= ends[tp]:
                         continue
@@ -70,6 +76,8 @@ def replay_partition(settings: Settings, partition: int) -> dict[str, CaseState]
                             record["submission_id"], Outcome(False, refusal_code=record["code"])
                         )
                     count += 1
+            if fetched:  # an empty fetch is no progress: a replay that cannot read is a stall
+                on_progress()
         log.info(
             "decider state for partition %d rebuilt from %d records (%d cases)", partition, count, len(cases)
         )

@@ -3,18 +3,27 @@
 faust 0.15.3 / aiokafka 0.14.0 can sit idle forever after the broker restarts (seen here: the
 consumer reports "No node available for metadata refresh" once and then never fetches again); the
 decider's and projector's kafka-python batch loops (batch_loop.py) keep the same guard. The watchdog
-runs in its own thread: when the worker's consumer group has input waiting beyond its committed
-offsets and the worker has made no progress for `stall_after` seconds, it exits with status 75 so its
-supervisor (compose `restart:`, systemd `Restart=`) starts a fresh process, which resumes from the
-committed offsets like after any crash. A loop that ends stops its watchdog.
+runs in its own thread. Whenever its worker has been idle for a check interval, it looks at the
+group's committed offsets against the log's end. Input seen waiting on a partition is a suspicion, not
+a stall: it is a stall only when, ``stall_after`` seconds later, that partition's committed offset has
+not moved and this worker has made no progress since. So input that arrives after a long quiet spell,
+or that another member of the group is working through, is never taken for a stall.
+
+On a stall it logs the partitions and every thread's stack (where the worker is stuck), then exits with
+status 75 so its supervisor (compose ``restart:``, systemd ``Restart=``, the bench harness) starts a
+fresh process, which resumes from the committed offsets like after any crash. A loop that ends stops
+its watchdog.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import sys
 import threading
 import time
+import traceback
+from collections.abc import Callable
 
 from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 
@@ -22,6 +31,10 @@ from lienthong.config import Settings
 
 log = logging.getLogger(__name__)
 EXIT_STALLED = 75
+STALL_VERDICT = "input waiting and no progress"  # how the log says it (supervisors may look for it)
+Lagging = dict[
+    TopicPartition, tuple[int, int]
+]  # partition -> (committed offset, end offset), end > committed
 
 
 class ProgressWatchdog(threading.Thread):
@@ -33,6 +46,7 @@ class ProgressWatchdog(threading.Thread):
         *,
         stall_after: float | None = None,
         interval: float = 5.0,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         super().__init__(name=f"watchdog-{group_id}", daemon=True)
         self._settings = settings
@@ -40,11 +54,14 @@ class ProgressWatchdog(threading.Thread):
         self._tps = [TopicPartition(t, p) for t in topics for p in range(settings.partitions)]
         self._stall_after = stall_after or float(os.environ.get("LIENTHONG_STALL_AFTER", "120"))
         self._interval = interval
-        self._last_progress = time.monotonic()
+        self._clock = clock
+        self._last_progress = clock()
         self._stopped = threading.Event()
+        self._suspect: Lagging = {}  # input seen waiting while the worker was idle ...
+        self._suspect_at = 0.0  # ... and when it was first seen
 
     def progressed(self) -> None:
-        self._last_progress = time.monotonic()
+        self._last_progress = self._clock()
 
     def stop(self) -> None:
         """The worker's loop has ended: its group no longer makes progress here, by design."""
@@ -52,23 +69,56 @@ class ProgressWatchdog(threading.Thread):
 
     def run(self) -> None:
         while not self._stopped.wait(self._interval):
-            if time.monotonic() - self._last_progress < self._stall_after:
-                continue
-            try:
-                waiting = self._input_waiting()
-            except Exception as err:  # broker unreachable: nothing to judge yet
-                log.info("watchdog cannot read offsets yet: %s", err)
-                continue
-            stalled = time.monotonic() - self._last_progress >= self._stall_after
-            if waiting and stalled and not self._stopped.is_set():
-                log.critical(
-                    "%s: input waiting and no progress for %.0fs; exiting for a clean restart",
-                    self._group_id,
-                    time.monotonic() - self._last_progress,
-                )
-                os._exit(EXIT_STALLED)
+            self.check()
 
-    def _input_waiting(self) -> bool:
+    def check(self) -> None:
+        """One look; exits the process when the worker is judged stalled."""
+        if self._clock() - self._last_progress < self._interval:
+            self._suspect = {}  # working
+            return
+        try:
+            lagging = self._lagging()
+        except Exception as err:  # broker unreachable: nothing to judge yet
+            log.info("watchdog cannot read offsets yet: %s", err)
+            return
+        stuck = self._judge(lagging, self._clock())
+        if stuck and not self._stopped.is_set():
+            self._exit(stuck)
+
+    def _judge(self, lagging: Lagging, now: float) -> Lagging:
+        """Partitions whose waiting input nobody touched for ``stall_after``, with no progress here."""
+        if self._suspect and self._last_progress < self._suspect_at:
+            # Still unhandled: the same committed offset as when first seen waiting.
+            stuck = {
+                tp: lag
+                for tp, lag in lagging.items()
+                if tp in self._suspect and self._suspect[tp][0] == lag[0]
+            }
+            if stuck:
+                self._suspect = {tp: self._suspect[tp] for tp in stuck}
+                return stuck if now - self._suspect_at >= self._stall_after else {}
+        self._suspect, self._suspect_at = lagging, now
+        return {}
+
+    def _exit(self, stuck: Lagging) -> None:
+        waiting = ", ".join(
+            f"{tp.topic}[{tp.partition}] committed {c}, end {e}" for tp, (c, e) in stuck.items()
+        )
+        stacks = "".join(
+            f"\n--- thread {ident}\n" + "".join(traceback.format_stack(frame))
+            for ident, frame in sys._current_frames().items()
+        )
+        log.critical(
+            "%s: %s for %.0fs (%s); exiting for a clean restart. Stacks:%s",
+            self._group_id,
+            STALL_VERDICT,
+            self._clock() - self._last_progress,
+            waiting,
+            stacks,
+        )
+        os._exit(EXIT_STALLED)
+
+    def _lagging(self) -> Lagging:
         config = self._settings.kafka_client_config()
         admin = KafkaAdminClient(**config, request_timeout_ms=10_000)
         consumer = KafkaConsumer(**config, group_id=None, request_timeout_ms=10_000)
@@ -79,4 +129,4 @@ class ProgressWatchdog(threading.Thread):
             admin.close()
             consumer.close()
         done = {tp: meta.offset for tp, meta in committed.items()}
-        return any(end > done.get(tp, 0) for tp, end in ends.items())
+        return {tp: (done.get(tp, 0), end) for tp, end in ends.items() if end > done.get(tp, 0)}
