@@ -43,6 +43,7 @@ from .topics import (
 )
 
 _TOPIC_ALREADY_EXISTS = 36
+GROUPS_PROBE = "lienthong-provision-probe"  # a group that never joins: only its lookup is wanted
 
 
 class ProvisionError(RuntimeError):
@@ -321,6 +322,36 @@ def _wait_logins(settings: KafkaSettings, users: list[str], timeout_s: float) ->
                 time.sleep(0.2)
 
 
+def _wait_groups_served(admin: Any, timeout_s: float) -> None:
+    """Wait until the broker serves consumer groups: every worker of the exchange is one.
+
+    A new broker creates its offsets topic on the first group lookup and answers "coordinator not
+    available" until that topic is loaded; a worker started in that window depends on its client's
+    retries to ever join. The lookup here is what creates the topic, and provisioning returns only once
+    a group's offsets can be read.
+    """
+    from kafka.errors import (
+        CoordinatorLoadInProgressError,
+        CoordinatorNotAvailableError,
+        GroupAuthorizationFailedError,
+        NotCoordinatorError,
+    )
+
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            admin.list_group_offsets({GROUPS_PROBE: None})
+            return
+        except GroupAuthorizationFailedError:
+            return  # the coordinator answered; an operator's admin may not read groups (provision_remote)
+        except (CoordinatorNotAvailableError, CoordinatorLoadInProgressError, NotCoordinatorError) as exc:
+            if time.monotonic() >= deadline:
+                raise ProvisionError(
+                    f"the broker serves no consumer groups after {timeout_s:.0f}s: {exc}"
+                ) from exc
+            time.sleep(0.2)
+
+
 # --------------------------------------------------------------------------------------------------
 
 
@@ -356,6 +387,7 @@ def provision(
     )
     with admin_client(settings) as admin:
         _ensure_topics(admin, specs, result, timeout)
+        _wait_groups_served(admin, timeout)
         _ensure_users(admin, settings, users, result)
         _ensure_acls(admin, wanted, result)
         if result.created_acls or result.deleted_acls:
@@ -390,6 +422,7 @@ def provision_remote(
     admin = KafkaAdminClient(**admin_config)
     try:
         _ensure_topics(admin, specs, result, timeout)
+        _wait_groups_served(admin, timeout)
         _ensure_acls(admin, wanted, result)
         if result.created_acls or result.deleted_acls:
             _wait_acls_visible(admin, wanted, timeout)

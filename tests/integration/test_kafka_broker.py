@@ -390,3 +390,27 @@ def test_up_after_sigkill_restarts_the_same_cluster_without_reformatting(kafka_b
     assert set(before.topics) <= set(after.topics)
     assert marker in _read_all(kafka_broker.exchange_config(), EVENTS, partitions=2)
     _produce(kafka_broker.agency_config(AGENCY), inbox_topic(AGENCY), b"after-restart")
+
+
+@pytest.mark.slow
+def test_a_freshly_provisioned_broker_serves_consumer_groups_at_once(tmp_path):
+    """Workers start right after provisioning; the group coordinator must already be there for them."""
+    from lienthong.infra.kafka import KafkaSettings, down, provision, up
+    from lienthong.infra.kafka.broker import admin_config
+    from tests.fixtures.kafka import _START_TIMEOUT, _free_ports
+
+    port, controller_port = _free_ports(2)
+    settings = KafkaSettings(state_dir=tmp_path / "fresh", port=port, controller_port=controller_port)
+    try:
+        up(settings, timeout=_START_TIMEOUT)
+        provision(settings, partitions=1)
+        admin = KafkaAdminClient(**admin_config(settings))
+        try:
+            # On a new broker this lookup answered "coordinator not available" until the offsets topic
+            # was created and loaded; provisioning now waits for that.
+            offsets = admin.list_group_offsets({"lienthong-first-worker": None})
+        finally:
+            admin.close()
+        assert offsets.get("lienthong-first-worker", {}) == {}
+    finally:
+        down(settings, timeout=30)
