@@ -78,6 +78,7 @@ def run_bench(cfg: BenchConfig, out_dir: Path, *, keep: bool = False, command: s
             click.echo(f"[bench] {name} …", err=True)
             s0 = time.monotonic()
             load0 = machine.load_average()
+            first_worker = len(harness.workers)
             try:
                 result = modules[name].run(harness, cfg)
             except KeyboardInterrupt:
@@ -85,6 +86,7 @@ def run_bench(cfg: BenchConfig, out_dir: Path, *, keep: bool = False, command: s
             except Exception as exc:
                 log.exception("scenario %s failed", name)
                 result = {"errors": [f"{type(exc).__name__}: {exc}"], "traceback": traceback.format_exc()}
+            _report_restarts(result, harness.workers[first_worker:])
             doc["scenarios"][name] = result
             doc["timings_s"][name] = round(time.monotonic() - s0, 1)
             doc.setdefault("load_average", {})[name] = {"start": load0, "end": machine.load_average()}
@@ -111,6 +113,17 @@ def run_bench(cfg: BenchConfig, out_dir: Path, *, keep: bool = False, command: s
     report.write_json(out_dir / f"{stem}.json", doc)
     (out_dir / f"{stem}.md").write_text(report.markdown(report.strip_raw(doc), made))
     return doc
+
+
+def _report_restarts(result: dict[str, Any], workers: list[Any]) -> None:
+    """A worker restarted after a stall is an error of the run: its figures include the stall."""
+    restarted = {w.name: w.restarts for w in workers if w.restarts}
+    if restarted:
+        result["worker_restarts"] = restarted
+        result.setdefault("errors", []).extend(
+            f"{name} stalled and was restarted {len(verdicts)} time(s); see worker_restarts"
+            for name, verdicts in restarted.items()
+        )
 
 
 @click.command("bench")

@@ -24,9 +24,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lienthong.runtime.kafka.watchdog import EXIT_STALLED, STALL_VERDICT
+
 log = logging.getLogger(__name__)
 
 BROKER_START_TIMEOUT = float(os.environ.get("LIENTHONG_BENCH_BROKER_TIMEOUT", "180"))
+# Workers run as deployed: a stalled one exits with the watchdog's status and its supervisor starts it
+# again. The harness is that supervisor; each restart is reported with the watchdog's verdict.
+MAX_RESTARTS = 2
+# Judged sooner than in production (120 s): a bench batch takes well under a second, and a stall must
+# leave time for the restart inside the scenario's own timeouts.
+BENCH_STALL_AFTER_S = "30"
 
 
 def free_ports(count: int) -> list[int]:
@@ -91,6 +99,7 @@ class Worker:
     peak_rss: int | None = None  # VmHWM, read just before the process was stopped
     cpu_s: float | None = None
     exit_code: int | None = None
+    restarts: list[str] = field(default_factory=list)  # the watchdog's verdict before each restart
 
     def start(self) -> Worker:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -114,10 +123,16 @@ class Worker:
         return self.proc is not None and self.proc.poll() is None
 
     def check_alive(self) -> None:
-        if self.proc is not None and self.proc.poll() is not None:
-            raise RuntimeError(
-                f"{self.name} exited with {self.proc.returncode}; log tail:\n{self.log_tail()}"
-            )
+        """Raise if the process died; one its watchdog ended is restarted, as its supervisor would."""
+        if self.proc is None or self.proc.poll() is None:
+            return
+        if self.proc.returncode == EXIT_STALLED and len(self.restarts) < MAX_RESTARTS:
+            verdict = self.log_text().rsplit(STALL_VERDICT, 1)
+            self.restarts.append(STALL_VERDICT + verdict[1][:8000] if len(verdict) == 2 else self.log_tail())
+            log.warning("%s stalled and exited with %d; restarting it", self.name, EXIT_STALLED)
+            self.start()
+            return
+        raise RuntimeError(f"{self.name} exited with {self.proc.returncode}; log tail:\n{self.log_tail()}")
 
     def memory(self) -> dict[str, int]:
         return proc_status(self.pid) if self.alive() else {}
@@ -147,11 +162,14 @@ class Worker:
                 self.proc.wait(timeout=15)
         self.exit_code = self.proc.returncode
 
-    def log_tail(self, lines: int = 30) -> str:
+    def log_text(self) -> str:
         try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+            return self.log_path.read_text(errors="replace")
         except OSError:
             return "(no log)"
+
+    def log_tail(self, lines: int = 30) -> str:
+        return "\n".join(self.log_text().splitlines()[-lines:])
 
 
 # --------------------------------------------------------------------------------------------------
@@ -388,6 +406,7 @@ class Harness(contextlib.ExitStack):
             "LIENTHONG_PARTITIONS": str(partitions),
             "LIENTHONG_DATABASE_URL": database_url,
             "PYTHONUNBUFFERED": "1",
+            "LIENTHONG_STALL_AFTER": os.environ.get("LIENTHONG_STALL_AFTER", BENCH_STALL_AFTER_S),
             **extra,
         }
         env.pop("LIENTHONG_FAILPOINTS", None)
