@@ -159,8 +159,8 @@ def test_an_unreachable_broker_is_not_judged_a_stall(exits):
     assert exits == []
 
 
-def test_a_stopped_watchdog_ends_and_never_exits_the_process(exits):
-    """A loop that ended makes no progress by design; the process may go on (a test run, a CLI)."""
+def _fast_stalled_dog() -> wd.ProgressWatchdog:
+    """On the real clock, in its own thread: input that stays waiting, judged after 50 ms."""
     dog = wd.ProgressWatchdog(
         Settings(kafka_bootstrap="127.0.0.1:1", partitions=1),
         "lienthong-x",
@@ -168,7 +168,13 @@ def test_a_stopped_watchdog_ends_and_never_exits_the_process(exits):
         stall_after=0.05,
         interval=0.01,
     )
-    dog._lagging = lambda: {TP0: (5, 10)}  # input waiting and stalled: a running watchdog would exit
+    dog._lagging = lambda: {TP0: (5, 10)}
+    return dog
+
+
+def test_a_stopped_watchdog_ends_and_never_exits_the_process(exits):
+    """A loop that ended makes no progress by design; the process may go on (a test run, a CLI)."""
+    dog = _fast_stalled_dog()  # input waiting and stalled: a running watchdog would exit
     dog.stop()
     dog.start()
     dog.join(timeout=2)
@@ -178,14 +184,7 @@ def test_a_stopped_watchdog_ends_and_never_exits_the_process(exits):
 
 @pytest.mark.timeout(30)
 def test_a_running_watchdog_thread_exits_a_stalled_worker(exits):
-    dog = wd.ProgressWatchdog(
-        Settings(kafka_bootstrap="127.0.0.1:1", partitions=1),
-        "lienthong-x",
-        ["t"],
-        stall_after=0.05,
-        interval=0.01,
-    )
-    dog._lagging = lambda: {TP0: (5, 10)}
+    dog = _fast_stalled_dog()
     with contextlib.suppress(Exited):
         dog.run()
     assert exits == [wd.EXIT_STALLED]
