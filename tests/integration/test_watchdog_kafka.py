@@ -51,7 +51,9 @@ def test_the_probe_sees_input_past_the_groups_commits_and_nothing_once_it_is_han
     runner.start()
     runner.join(timeout=90)
     assert not runner.is_alive() and sorted(seen) == sorted(values)
+    clients = dog._clients
     assert dog._lagging() == {}  # all handled and committed: nothing waits
+    assert dog._clients is clients  # an idle worker is looked at every interval: no new connections each time
 
 
 def test_a_decider_replaying_its_log_tells_the_watchdog_it_is_progressing(kafka_exchange):

@@ -188,3 +188,32 @@ def test_a_running_watchdog_thread_exits_a_stalled_worker(exits):
     with contextlib.suppress(Exited):
         dog.run()
     assert exits == [wd.EXIT_STALLED]
+
+
+class _Client:
+    def __init__(self, fails: bool) -> None:
+        self.fails, self.closed = fails, False
+
+    def list_group_offsets(self, _groups):
+        if self.fails:
+            raise ConnectionError("broker went away")
+        return {}
+
+    def end_offsets(self, tps):
+        return {tp: 0 for tp in tps}
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def test_the_probe_keeps_its_clients_and_drops_them_after_a_failure():
+    dog = _dog()
+    admin, consumer = _Client(fails=False), _Client(fails=False)
+    dog._clients = (admin, consumer)
+    assert dog._lagging() == {}
+    assert dog._clients == (admin, consumer) and not admin.closed  # kept for the next look
+
+    admin.fails = True
+    with pytest.raises(ConnectionError):
+        dog._lagging()
+    assert dog._clients is None and admin.closed and consumer.closed  # the next look reconnects

@@ -17,6 +17,7 @@ its watchdog.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sys
@@ -59,6 +60,7 @@ class ProgressWatchdog(threading.Thread):
         self._stopped = threading.Event()
         self._suspect: Lagging = {}  # input seen waiting while the worker was idle ...
         self._suspect_at = 0.0  # ... and when it was first seen
+        self._clients: tuple[KafkaAdminClient, KafkaConsumer] | None = None
 
     def progressed(self) -> None:
         self._last_progress = self._clock()
@@ -68,8 +70,11 @@ class ProgressWatchdog(threading.Thread):
         self._stopped.set()
 
     def run(self) -> None:
-        while not self._stopped.wait(self._interval):
-            self.check()
+        try:
+            while not self._stopped.wait(self._interval):
+                self.check()
+        finally:
+            self._close_clients()
 
     def check(self) -> None:
         """One look; exits the process when the worker is judged stalled."""
@@ -119,14 +124,26 @@ class ProgressWatchdog(threading.Thread):
         os._exit(EXIT_STALLED)
 
     def _lagging(self) -> Lagging:
-        config = self._settings.kafka_client_config()
-        admin = KafkaAdminClient(**config, request_timeout_ms=10_000)
-        consumer = KafkaConsumer(**config, group_id=None, request_timeout_ms=10_000)
+        # An idle worker is looked at every interval: the two clients are kept between looks, and dropped
+        # after any failure so the next look starts from fresh connections (the broker may have moved on).
         try:
+            if self._clients is None:
+                config = self._settings.kafka_client_config()
+                self._clients = (
+                    KafkaAdminClient(**config, request_timeout_ms=10_000),
+                    KafkaConsumer(**config, group_id=None, request_timeout_ms=10_000),
+                )
+            admin, consumer = self._clients
             committed = admin.list_group_offsets({self._group_id: None}).get(self._group_id, {})
             ends = consumer.end_offsets(self._tps)
-        finally:
-            admin.close()
-            consumer.close()
+        except Exception:
+            self._close_clients()
+            raise
         done = {tp: meta.offset for tp, meta in committed.items()}
         return {tp: (done.get(tp, 0), end) for tp, end in ends.items() if end > done.get(tp, 0)}
+
+    def _close_clients(self) -> None:
+        clients, self._clients = self._clients, None
+        for client in clients or ():
+            with contextlib.suppress(Exception):
+                client.close()
