@@ -124,6 +124,7 @@ REBUILD_GOAL_OF_STORE = {
     "sqlite": "rebuild_ratio_vs_decode_sqlite",
     "postgres": "rebuild_events_per_s_postgres",
 }
+_STORE_OF_REBUILD_GOAL = {goal: store for store, goal in REBUILD_GOAL_OF_STORE.items()}
 
 
 def goals(s: dict[str, Any]) -> dict[str, Any]:
@@ -142,7 +143,7 @@ def goals(s: dict[str, Any]) -> dict[str, Any]:
         elif not met:
             entry["shortfall"] = (target - value) if op == ">=" else (value - target)
             entry["achieved_share_of_target"] = value / target if op == ">=" else target / value
-            store = next((st for st, goal in REBUILD_GOAL_OF_STORE.items() if goal == key), None)
+            store = _STORE_OF_REBUILD_GOAL.get(key)
             if store and s.get(f"rebuild_goal_reachable_{store}") is False:
                 entry["reachable_on_this_machine"] = False
                 entry["note"] = (
@@ -318,12 +319,15 @@ def _write_md(w: Any) -> list[str]:
             + "; ".join(samples)
             + ".",
             "",
-            "The goal is judged on the best of each. Each exchange repetition over the pipe repetition run"
-            " next to it shows how much of that ratio is the draw of a noisy machine: "
-            + "; ".join(paired)
-            + ".",
-            "",
         ]
+        if paired:
+            out += [
+                "The goal is judged on the best of each. Each exchange repetition over the pipe repetition"
+                " run next to it shows how much of that ratio is the draw of a noisy machine: "
+                + "; ".join(paired)
+                + ".",
+                "",
+            ]
     floor, bound = w.get("domain_floor") or {}, w.get("bound_1p") or {}
     if floor.get("us_per_submission") is not None:
         out += [

@@ -31,3 +31,8 @@ def test_a_failed_repetition_is_left_out_not_counted_as_zero():
 def test_the_markdown_gives_the_paired_ratios_and_their_median():
     text = "\n".join(_write_md({**WRITE, "runs": {"1p": _run([2_943, 3_463, 4_315], [7_289, 8_740, 7_899])}}))
     assert "1p: 0.40, 0.40, 0.55 (median 0.40)" in text
+
+
+def test_no_paired_sentence_when_no_repetition_pair_succeeded():
+    text = "\n".join(_write_md({**WRITE, "runs": {"1p": _run([0.0, 0.0], [8_000, 8_000])}}))
+    assert "draw of a noisy machine" not in text
