@@ -71,10 +71,8 @@ class Decider:
                     key=key,
                     value=decision.data,
                     partition=partition,
-                    headers=[
-                        ("event_type", sub.event_type.encode()),
-                        ("event_id", decision.event["envelope"]["event_id"].encode()),
-                    ],
+                    # No record headers: the bytes name their schema (fingerprint) and carry the envelope,
+                    # and kafka-python builds each header in Python (about 7% of the decider's throughput).
                 )
                 evolve(state, decision.event, decision.event_hash)
         self._flush_or_die()
