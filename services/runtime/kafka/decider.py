@@ -30,6 +30,10 @@ BATCH = int(os.environ.get("LIENTHONG_DECIDER_BATCH", "500"))  # submissions per
 # beyond its records, so under low load it is the few submissions that come within this window; under
 # high load batches fill to BATCH by themselves while the previous one is being decided.
 WITHIN_S = float(os.environ.get("LIENTHONG_DECIDER_WITHIN", "0.02"))
+# Each batch is flushed once decided, so no decision waits this out. It only keeps the producer from
+# shipping the batch in many small requests while it is being decided (a drain of 60,000 submissions:
+# +15% against the 5 ms default, 4 interleaved pairs).
+LINGER_MS = 100
 
 
 class Decider:
@@ -39,8 +43,9 @@ class Decider:
         self.registry = registry or default_registry()
         default_rules()  # validated at start, not at the first submission
         self.states = PartitionStates(settings)
-        # Flushed once per batch (not per record); bigger request batches than the 16 KiB default.
-        self.producer = producer(settings, batch_size=256 * 1024)
+        # Flushed once per batch (not per record); bigger request batches than the 16 KiB default, and a
+        # linger the flush always cuts short.
+        self.producer = producer(settings, batch_size=256 * 1024, linger_ms=LINGER_MS)
 
     def process(self, batch: list[tuple[int, bytes]]) -> None:
         for partition, value in batch:
