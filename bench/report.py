@@ -151,8 +151,23 @@ def goals(s: dict[str, Any]) -> dict[str, Any]:
                     f"with the floors spread over every core the best is "
                     f"{s[f'rebuild_max_events_per_s_all_cores_{store}']:,.0f} facts/s"
                 )
+            if key == "write_ratio_vs_kafka_python":
+                _note_write_bound(entry, s, target)
         out[key] = entry
     return out
+
+
+def _note_write_bound(entry: dict[str, Any], s: dict[str, Any], target: float) -> None:
+    """What one decider could reach in this run: the pipe's cost per record plus the domain floor."""
+    bound = s.get("write_max_ratio_vs_kafka_python_1p")
+    if bound is None:
+        return
+    share = f"{100 * entry['achieved_share_of_target']:.0f}% of target"
+    if bound < target:
+        entry["reachable_in_this_run"] = False
+        entry["note"] = f"{share}; out of reach for one decider in this run: its floors allow {bound:.2f}"
+    else:
+        entry["note"] = f"{share}; its floors allow up to {bound:.2f}"
 
 
 def strip_raw(x: Any) -> Any:
