@@ -143,31 +143,32 @@ def goals(s: dict[str, Any]) -> dict[str, Any]:
         elif not met:
             entry["shortfall"] = (target - value) if op == ">=" else (value - target)
             entry["achieved_share_of_target"] = value / target if op == ">=" else target / value
-            store = _STORE_OF_REBUILD_GOAL.get(key)
-            if store and s.get(f"rebuild_goal_reachable_{store}") is False:
-                entry["reachable_on_this_machine"] = False
-                entry["note"] = (
-                    f"{100 * entry['achieved_share_of_target']:.0f}% of target; out of reach here: even "
-                    f"with the floors spread over every core the best is "
-                    f"{s[f'rebuild_max_events_per_s_all_cores_{store}']:,.0f} facts/s"
-                )
-            if key == "write_ratio_vs_kafka_python":
-                _note_write_bound(entry, s, target)
+            reach = _reach(key, s, target)
+            if reach is not None:
+                flags, reason = reach
+                entry.update(flags)
+                entry["note"] = f"{100 * entry['achieved_share_of_target']:.0f}% of target; {reason}"
         out[key] = entry
     return out
 
 
-def _note_write_bound(entry: dict[str, Any], s: dict[str, Any], target: float) -> None:
-    """What one decider could reach in this run: the pipe's cost per record plus the domain floor."""
-    bound = s.get("write_max_ratio_vs_kafka_python_1p")
+def _reach(key: str, s: dict[str, Any], target: float) -> tuple[dict[str, bool], str] | None:
+    """What the run's floors say of an unmet goal: flags and the reason (None: no floors for it)."""
+    store = _STORE_OF_REBUILD_GOAL.get(key)
+    if store and s.get(f"rebuild_goal_reachable_{store}") is False:
+        best = s[f"rebuild_max_events_per_s_all_cores_{store}"]
+        return {"reachable_on_this_machine": False}, (
+            f"out of reach here: even with the floors spread over every core the best is {best:,.0f} facts/s"
+        )
+    # One decider: the pipe's cost per record plus the domain floor.
+    bound = s.get("write_max_ratio_vs_kafka_python_1p") if key == "write_ratio_vs_kafka_python" else None
     if bound is None:
-        return
-    share = f"{100 * entry['achieved_share_of_target']:.0f}% of target"
+        return None
     if bound < target:
-        entry["reachable_in_this_run"] = False
-        entry["note"] = f"{share}; out of reach for one decider in this run: its floors allow {bound:.2f}"
-    else:
-        entry["note"] = f"{share}; its floors allow up to {bound:.2f}"
+        return {"reachable_in_this_run": False}, (
+            f"out of reach for one decider in this run: its floors allow {bound:.2f}"
+        )
+    return {}, f"its floors allow up to {bound:.2f}"
 
 
 def strip_raw(x: Any) -> Any:

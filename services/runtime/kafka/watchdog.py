@@ -33,9 +33,8 @@ from lienthong.config import Settings
 log = logging.getLogger(__name__)
 EXIT_STALLED = 75
 STALL_VERDICT = "input waiting and no progress"  # how the log says it (supervisors may look for it)
-Lagging = dict[
-    TopicPartition, tuple[int, int]
-]  # partition -> (committed offset, end offset), end > committed
+# partition -> (committed offset, end offset), end > committed
+Lagging = dict[TopicPartition, tuple[int, int]]
 
 
 class ProgressWatchdog(threading.Thread):
