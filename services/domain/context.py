@@ -14,8 +14,10 @@ VIETNAM_OFFSET_HOURS = 7
 _UNSET = object()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Context:
+    """Built once per submission decided; not frozen, like Submission, for the cost of a frozen init."""
+
     state: CaseState
     sub: Submission
     agency: Agency
@@ -27,7 +29,7 @@ class Context:
     _mandate: object = field(init=False, default=_UNSET, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "on", (self.sub.occurred_at + timedelta(hours=VIETNAM_OFFSET_HOURS)).date())
+        self.on = (self.sub.occurred_at + timedelta(hours=VIETNAM_OFFSET_HOURS)).date()
 
     def mandate(self) -> MandateRow | None:
         """The mandate row for this agency, event type and day (asked by the checks and by decide)."""
@@ -41,7 +43,7 @@ class Context:
                 self.on,
                 province=places.current_province_of(a.jurisdiction),
             )
-            object.__setattr__(self, "_mandate", row)
+            self._mandate = row
         return row  # type: ignore[return-value]
 
     @property
