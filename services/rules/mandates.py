@@ -110,6 +110,8 @@ class _Span:
 
 
 ROLES_MEMO = 100_000  # (agency type, level, day) answers kept by roles_of; a few MiB at most
+FIND_MEMO = 100_000  # (type, level, event type, day, province) answers kept by find; a few MiB at most
+_NO_ROW = object()  # a remembered "no row"
 
 
 class MandateTable:
@@ -121,6 +123,7 @@ class MandateTable:
         self._roles: EffectiveIndex[RoleHolding] = EffectiveIndex()
         self._roles_held: dict[str, tuple[str, ...]] = {}  # agency type -> roles it ever holds, sorted
         self._roles_on: dict[tuple[str, str, date], list[RoleHolding]] = {}  # roles_of, remembered
+        self._found: dict[tuple[str, str, str, date, str | None], object] = {}  # find, remembered
         self._lifetimes = _Lifetimes({})
 
     # -- loading -------------------------------------------------------------------------------------
@@ -193,8 +196,10 @@ class MandateTable:
             held.setdefault(holding.agency_type, set()).add(holding.role)
         self._roles_held = {t: tuple(sorted(roles)) for t, roles in held.items()}
         self._roles_on.clear()
+        self._found.clear()
 
     def _load_mandates(self, doc: dict[str, Any], file: str, col: Collector, province: str | None) -> None:
+        self._found.clear()
         for source, raw in table_rows(doc, file, "mandates", col, required=province is None):
             r = RowReader(col, source, raw)
             has_type, has_role = "agency_type" in raw, "role" in raw
@@ -300,6 +305,20 @@ class MandateTable:
         return list(found)
 
     def find(
+        self, agency_type: str, level: str, event_type: str, on: date, province: str | None
+    ) -> MandateRow | None:
+        # Asked for every submission (5 µs of the decider's 60 unremembered); the tables are fixed once
+        # loaded, and a load forgets every answer.
+        key = (agency_type, level, event_type, on, province)
+        found = self._found.get(key)
+        if found is None:
+            if len(self._found) >= FIND_MEMO:
+                self._found.clear()
+            row = self._find(agency_type, level, event_type, on, province)
+            found = self._found[key] = _NO_ROW if row is None else row
+        return None if found is _NO_ROW else found  # type: ignore[return-value]
+
+    def _find(
         self, agency_type: str, level: str, event_type: str, on: date, province: str | None
     ) -> MandateRow | None:
         subjects = [agency_type] + [h.role for h in self.roles_of(agency_type, level, on)]

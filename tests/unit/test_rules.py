@@ -165,6 +165,26 @@ def test_data_steward_role_is_held_by_the_lead_agency(rules):
     assert rules.mandate_for("provincial_labour", "P", "RecordCorrected", date(2024, 1, 1)) is not None
 
 
+def test_remembered_mandate_answers_are_the_ones_asked_afresh(monkeypatch):
+    from lienthong.rules import mandates
+
+    monkeypatch.setattr(mandates, "FIND_MEMO", 500)  # small, so the memo also fills and starts over
+    table = Rules.load()._mandates
+    days = (date(2012, 1, 1), date(2025, 3, 1), date(2025, 7, 1), date(2026, 1, 1))
+    asked = 0
+    for _ in range(2):  # the second pass answers from the memo where it still holds the key
+        for agency_type in sorted(v.AGENCY_TYPES):
+            for level in sorted(v.LEVELS):
+                for event_type in sorted(v.EVENT_TYPES)[::5]:
+                    for on in days:
+                        for province in (None, "48"):
+                            row = table.find(agency_type, level, event_type, on, province)
+                            assert row is table._find(agency_type, level, event_type, on, province)
+                            assert len(table._found) <= 500
+                            asked += row is not None
+    assert asked > 100  # the grid reaches real grants, not only refusals
+
+
 def test_referral_answers_are_granted_broadly_within_each_lifetime(rules):
     for agency_type, level in (("legal_aid", "P"), ("commune_pc", "C"), ("vbsp", "C"), ("mission", "X")):
         assert rules.mandate_for(agency_type, level, "ReferralAccepted", date(2026, 1, 1)) is not None
