@@ -46,18 +46,21 @@ def compile_encoder(parsed: Any) -> Encode:
     return encode
 
 
+def _varint_of_length(k: int) -> Callable[[int], bytes]:
+    """The varint of a value that takes k bytes, as one expression: no loop, no bytearray."""
+    groups = [f"n >> {7 * i} & 127 | 128" for i in range(k - 1)] + [f"n >> {7 * (k - 1)}"]
+    return eval(f"lambda n: bytes(({', '.join(groups)},))")  # noqa: S307 - our own source, fixed k
+
+
+_VARINT_OF_LENGTH = (None, *(_varint_of_length(k) for k in range(1, 11)))  # 10 bytes hold any long
+
+
 def _varint(n: int) -> bytes:
     """Avro's variable-length encoding of an unsigned (already zig-zagged) value."""
     if n < 128:
         return _SMALL[n]
-    if n < 16384:
-        return bytes(((n & 0x7F) | 0x80, n >> 7))
-    out = bytearray()
-    while n > 0x7F:
-        out.append((n & 0x7F) | 0x80)
-        n >>= 7
-    out.append(n)
-    return bytes(out)
+    # Timestamps take 8 bytes: one generated expression is a third faster than a loop over them.
+    return _VARINT_OF_LENGTH[(n.bit_length() + 6) // 7](n)  # type: ignore[misc]
 
 
 def _long(n: int) -> bytes:

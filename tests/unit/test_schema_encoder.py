@@ -196,3 +196,17 @@ def test_from_json_round_trips_every_sample_with_its_plan_reused() -> None:
         for _ in range(2):
             got = from_json(schema, to_json(payload), skip=("envelope",))
             assert {k: v for k, v in got.items() if k in payload} == payload
+
+
+def test_varints_of_every_length_are_avros() -> None:
+    # Each length has its own generated expression: its boundaries, against fastavro's writer.
+    from lienthong.schemas.encoder import _long
+
+    values = [0, 1, -1, 63, -64, 64, -65] + [
+        s * (2**k + d) for k in range(6, 63) for d in (-1, 0) for s in (1, -1)
+    ]
+    values += [2**63 - 1, -(2**63)]
+    for n in values:
+        body = io.BytesIO()
+        fastavro.schemaless_writer(body, "long", n)
+        assert _long(n) == body.getvalue(), n
