@@ -216,6 +216,7 @@ def passthrough_main(topic_in: str, topic_out: str, partition: int) -> None:
 
     from lienthong.config import Settings
     from lienthong.runtime.kafka.clients import producer
+    from lienthong.runtime.kafka.decider import PRODUCER_SETTINGS
 
     settings = Settings()
     consumer = KafkaConsumer(
@@ -224,7 +225,7 @@ def passthrough_main(topic_in: str, topic_out: str, partition: int) -> None:
         enable_auto_commit=False,
         auto_offset_reset="earliest",
     )
-    prod = producer(settings)
+    prod = producer(settings, **PRODUCER_SETTINGS)  # tuned as the decider's: the ceiling is not handicapped
     tp = TopicPartition(topic_in, partition)
     consumer.assign([tp])
     consumer.seek_to_beginning(tp)
