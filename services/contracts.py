@@ -135,7 +135,11 @@ def _compile_array(avro_type: dict[str, Any]) -> Convert:
     def convert(value: Any, path: str) -> list[Any]:
         if not isinstance(value, list):
             raise _invalid(path, "must be a JSON array")
-        return [item(v, f"{path}[{i}]") for i, v in enumerate(value)]
+        try:
+            return [item(v, path) for v in value]
+        except ContractError:
+            # Paths are built only to name what broke: converting again (it is pure) names the item.
+            return [item(v, f"{path}[{i}]") for i, v in enumerate(value)]
 
     return convert
 
@@ -158,7 +162,10 @@ def _compile_record(avro_type: dict[str, Any]) -> Convert:
     def convert(value: Any, path: str) -> dict[str, Any]:
         if not isinstance(value, dict):
             raise _invalid(path, "must be a JSON object")
-        return {name: conv(value.get(name, default), f"{path}.{name}") for name, default, conv in fields}
+        try:
+            return {name: conv(value.get(name, default), path) for name, default, conv in fields}
+        except ContractError:  # as for arrays: again, to name the field that broke
+            return {name: conv(value.get(name, default), f"{path}.{name}") for name, default, conv in fields}
 
     return convert
 

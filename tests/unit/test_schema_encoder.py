@@ -175,6 +175,31 @@ FROM_JSON_ERRORS = [
         "payload.decision_date",
         "must be an ISO 8601",
     ),
+    # Inside arrays and records the path names the item and the field that broke.
+    (
+        "TipReceived",
+        {"exploitation_indicators": ["forced_labour", 5]},
+        "payload.exploitation_indicators[1]",
+        "must be a string",
+    ),
+    (
+        "EssentialNeedsProvided",
+        {
+            "items": [
+                {"item_code": "food_day", "quantity": 7, "unit": "day"},
+                {"item_code": "food_day", "quantity": "7"},
+            ]
+        },
+        "payload.items[1].quantity",
+        "must be an integer",
+    ),
+    # A union names itself, with the rule its branch broke.
+    (
+        "TipReceived",
+        {"narrative": {"person_ref": "p", "key_id": 3}},
+        "payload.narrative",
+        "must be a string",
+    ),
 ]
 
 
