@@ -266,8 +266,9 @@ METHOD = [
     "* Write path: the gateway's exact bytes and keys produced with the gateway's producer settings "
     "(idempotent, acks=all, linger 5 ms) while the `lienthong decider` processes decide; throughput = "
     "submissions / time until all are on the events or rejections topic. Ceiling: the same measurement "
-    "with kafka-python pass-through processes in place of the deciders; ProducerPerformance for the "
-    "same record size and settings.",
+    "with kafka-python pass-through processes in place of the deciders, sending with the decider's own "
+    "producer settings (256 KiB batches, linger 100 ms, flushed per batch); ProducerPerformance for the "
+    "same record size and the gateway's settings.",
     "* Rebuild: read the log in batches, decode, `Projector.apply` (views + checkpoint in one transaction), "
     "fresh database per run. Ceiling: fastavro `schemaless_reader` over the same bytes.",
     "* Latency: open loop at a fixed rate (latency counted from the scheduled send), visibility stamped by "

@@ -5,10 +5,10 @@ client (the gateway's exact bytes and key, produced by kafka-python with the gat
 -> ``lienthong.events`` | ``lienthong.rejections``. Throughput = submissions / time until every one of
 them is decided on the log. The generator's rejections are part of the load.
 
-Ceilings, same bytes, same partitions: kafka-python pass-through processes in place of the decider;
-Kafka's ProducerPerformance for the same record size. The exchange and the kafka-python pipe are measured
-``write_repeats`` times, alternately, and each keeps its best: on 2 shared cores either one alone moved by
-up to 20% between runs minutes apart.
+Ceilings, same bytes, same partitions: kafka-python pass-through processes in place of the decider,
+sending with its producer settings; Kafka's ProducerPerformance for the same record size. The exchange
+and the kafka-python pipe are measured ``write_repeats`` times, alternately, and each keeps its best: on
+2 shared cores either one alone moved by up to 20% between runs minutes apart.
 """
 
 from __future__ import annotations
