@@ -40,10 +40,10 @@ class Codec:
         self.catalogue = catalogue
         self._checkers: dict[SchemaVersion, Check] = {}
         self._encoders: dict[SchemaVersion, Encode] = {}
-        self._decoders: dict[SchemaVersion, Read | None] = {}  # None: fastavro reads that schema
-        # Marker + fingerprint -> the writer and its generated reader, for the commonest call: bytes
-        # read as written. One dict lookup in place of the header checks and two catalogue lookups.
-        self._readers: dict[bytes, tuple[SchemaVersion, Read]] = {}
+        # Marker + fingerprint -> the writer, the latest version of its name (the default reader) and its
+        # generated reader (None: fastavro reads it). One lookup in place of the header checks and two
+        # catalogue lookups per record.
+        self._writers: dict[bytes, tuple[SchemaVersion, SchemaVersion, Read | None]] = {}
         self._latest: dict[str, SchemaVersion] = {}
 
     @classmethod
@@ -100,21 +100,12 @@ class Codec:
         return fo.getvalue()
 
     def decode(self, data: bytes, reader: str | SchemaVersion | None = None) -> Decoded:
-        if reader is None and data.__class__ is bytes:
-            known = self._readers.get(data[:HEADER_LEN])
-            if known is not None:
-                writer, read = known
-                return Decoded(schema=writer, record=self._read(read, writer, data), writer=writer)
-        writer = self.catalogue.by_fingerprint(fingerprint_of(data))
-        target = self.schema_for(writer.name if reader is None else reader)
-        if target is writer:
-            read = self._decoders.get(writer, _UNCOMPILED)
-            if read is _UNCOMPILED:
-                read = self._decoders[writer] = _compiled_or_none(writer)
-            if read is not None:
-                if reader is None:
-                    self._readers[MARKER + writer.fingerprint] = (writer, read)
-                return Decoded(schema=writer, record=self._read(read, writer, data), writer=writer)
+        if data.__class__ is not bytes:
+            data = bytes(data)  # a memoryview or bytearray: the generated reader slices and decodes bytes
+        writer, latest, read = self._writer_of(data)
+        target = latest if reader is None else self.schema_for(reader)
+        if target is writer and read is not None:
+            return Decoded(schema=writer, record=self._read(read, writer, data), writer=writer)
         fo = io.BytesIO(data)
         fo.seek(HEADER_LEN)
         try:
@@ -128,20 +119,23 @@ class Codec:
         _check_end(writer, fo.tell(), len(data))
         return Decoded(schema=target, record=record, writer=writer)
 
+    def _writer_of(self, data: bytes) -> tuple[SchemaVersion, SchemaVersion, Read | None]:
+        known = self._writers.get(data[:HEADER_LEN])
+        if known is None:
+            writer = self.catalogue.by_fingerprint(fingerprint_of(data))
+            latest = self.schema_for(writer.name)
+            known = self._writers[MARKER + writer.fingerprint] = (writer, latest, _compiled_or_none(writer))
+        return known
+
     @staticmethod
     def _read(read: Read, writer: SchemaVersion, data: bytes) -> Any:
         """The generated reader's record, with the errors fastavro's path gives for the same bytes."""
-        if data.__class__ is not bytes:
-            data = bytes(data)  # a memoryview or bytearray: the reader slices and decodes bytes
         try:
             record, end = read(data, HEADER_LEN)
         except (ValueError, IndexError, UnicodeDecodeError, OverflowError, struct.error) as exc:
             raise DecodeError(f"corrupt {writer.name} v{writer.version} body: {exc!r}") from exc
         _check_end(writer, end, len(data))
         return record
-
-
-_UNCOMPILED = object()
 
 
 def _compiled_or_none(sv: SchemaVersion) -> Read | None:
