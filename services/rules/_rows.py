@@ -282,3 +282,32 @@ class EffectiveIndex(Generic[R]):
                             f"period overlaps {earlier.source} for the same {describe(key)}",
                         )
                         break
+
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+_MISSING = object()
+
+
+class Memo(Generic[K, V]):
+    """Answers of a query on tables fixed once loaded, remembered per key: at most `limit` of them (all
+    forgotten when full, and on `clear()`, which each load calls)."""
+
+    def __init__(self, limit: int) -> None:
+        self._limit = limit
+        self._answers: dict[K, V] = {}
+
+    def get(self, key: K, answer: Callable[..., V], *args: Any) -> V:
+        """The remembered answer for `key`, else `answer(*args)` remembered (no closure per call)."""
+        found = self._answers.get(key, _MISSING)
+        if found is _MISSING:
+            if len(self._answers) >= self._limit:
+                self._answers.clear()
+            found = self._answers[key] = answer(*args)
+        return found  # type: ignore[return-value]
+
+    def clear(self) -> None:
+        self._answers.clear()
+
+    def __len__(self) -> int:
+        return len(self._answers)

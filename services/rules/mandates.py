@@ -19,6 +19,7 @@ from lienthong.rules import vocabulary as v
 from lienthong.rules._rows import (
     Collector,
     EffectiveIndex,
+    Memo,
     RowReader,
     Source,
     check_tables,
@@ -111,7 +112,6 @@ class _Span:
 
 ROLES_MEMO = 100_000  # (agency type, level, day) answers kept by roles_of; a few MiB at most
 FIND_MEMO = 100_000  # (type, level, event type, day, province) answers kept by find; a few MiB at most
-_NO_ROW = object()  # a remembered "no row"
 
 
 class MandateTable:
@@ -122,8 +122,8 @@ class MandateTable:
         self._index: EffectiveIndex[MandateRow] = EffectiveIndex()
         self._roles: EffectiveIndex[RoleHolding] = EffectiveIndex()
         self._roles_held: dict[str, tuple[str, ...]] = {}  # agency type -> roles it ever holds, sorted
-        self._roles_on: dict[tuple[str, str, date], list[RoleHolding]] = {}  # roles_of, remembered
-        self._found: dict[tuple[str, str, str, date, str | None], object] = {}  # find, remembered
+        self._roles_on: Memo[tuple[str, str, date], list[RoleHolding]] = Memo(ROLES_MEMO)
+        self._found: Memo[tuple[str, str, str, date, str | None], MandateRow | None] = Memo(FIND_MEMO)
         self._lifetimes = _Lifetimes({})
 
     # -- loading -------------------------------------------------------------------------------------
@@ -292,17 +292,14 @@ class MandateTable:
     def roles_of(self, agency_type: str, level: str, on: date) -> list[RoleHolding]:
         # Asked several times for every submission, and roles are fixed once loaded: remembered per
         # (type, level, day), within a bound. Only the roles this type ever holds are looked up.
-        key = (agency_type, level, on)
-        found = self._roles_on.get(key)
-        if found is None:
-            if len(self._roles_on) >= ROLES_MEMO:
-                self._roles_on.clear()
-            found = self._roles_on[key] = [
-                h
-                for role in self._roles_held.get(agency_type, ())
-                if (h := self._roles.find((agency_type, role), on)) is not None and level in h.levels
-            ]
-        return list(found)
+        return list(self._roles_on.get((agency_type, level, on), self._roles_held_on, agency_type, level, on))
+
+    def _roles_held_on(self, agency_type: str, level: str, on: date) -> list[RoleHolding]:
+        return [
+            h
+            for role in self._roles_held.get(agency_type, ())
+            if (h := self._roles.find((agency_type, role), on)) is not None and level in h.levels
+        ]
 
     def find(
         self, agency_type: str, level: str, event_type: str, on: date, province: str | None
@@ -310,13 +307,7 @@ class MandateTable:
         # Asked for every submission (5 µs of the decider's 60 unremembered); the tables are fixed once
         # loaded, and a load forgets every answer.
         key = (agency_type, level, event_type, on, province)
-        found = self._found.get(key)
-        if found is None:
-            if len(self._found) >= FIND_MEMO:
-                self._found.clear()
-            row = self._find(agency_type, level, event_type, on, province)
-            found = self._found[key] = _NO_ROW if row is None else row
-        return None if found is _NO_ROW else found  # type: ignore[return-value]
+        return self._found.get(key, self._find, *key)
 
     def _find(
         self, agency_type: str, level: str, event_type: str, on: date, province: str | None

@@ -480,3 +480,22 @@ def test_domain_uncertain_items_are_marked_rows(rules):
     assert {r.province_code for r in of(RateRow)} >= {"08", "56", "52", "L:52"}
     assert date(2027, 2, 5) in {r.date for r in of(HolidayRow)}
     assert all(r.note for r in uncertain)
+
+
+def test_memo_remembers_none_too_and_starts_over_when_full():
+    from lienthong.rules._rows import Memo
+
+    asked: list[int] = []
+
+    def answer(n: int) -> int | None:
+        asked.append(n)
+        return None if n % 2 else n
+
+    memo: Memo[int, int | None] = Memo(limit=3)
+    assert [memo.get(n, answer, n) for n in (1, 2, 1, 2)] == [None, 2, None, 2]
+    assert asked == [1, 2]  # a remembered None is not asked again
+    for n in (3, 4):
+        memo.get(n, answer, n)
+    assert len(memo) == 1 and asked == [1, 2, 3, 4]  # full at 3: forgotten, then 4 remembered
+    memo.clear()
+    assert len(memo) == 0
