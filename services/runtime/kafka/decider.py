@@ -49,6 +49,7 @@ class Decider:
         self.producer = producer(settings, **PRODUCER_SETTINGS)  # flushed once per batch, not per record
 
     def process(self, batch: list[tuple[int, bytes]]) -> None:
+        by_partition: dict[int, dict[str, CaseState]] = {}  # each partition's case states, looked up once
         for partition, value in batch:
             try:
                 sub = decode_submission(value)
@@ -56,7 +57,9 @@ class Decider:
                 # Only the exchange's own doors write here; an undecodable record is a defect, kept visible.
                 log.error("undecodable submission on partition %d left undecided", partition, exc_info=True)
                 continue
-            cases = self.states.cases(partition)
+            cases = by_partition.get(partition)
+            if cases is None:
+                cases = by_partition[partition] = self.states.cases(partition)
             state = cases.get(sub.case_id) or cases.setdefault(sub.case_id, CaseState(sub.case_id))
             now = datetime.now(UTC)
             decision = decide(state, sub, registry=self.registry, recorded_at=now)
