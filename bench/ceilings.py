@@ -217,6 +217,7 @@ def passthrough_main(topic_in: str, topic_out: str, partition: int) -> None:
     from lienthong.config import Settings
     from lienthong.runtime.kafka.clients import producer
     from lienthong.runtime.kafka.decider import PRODUCER_SETTINGS
+    from lienthong.runtime.kafka.delivery import flush_and_confirm
 
     settings = Settings()
     consumer = KafkaConsumer(
@@ -240,9 +241,8 @@ def passthrough_main(topic_in: str, topic_out: str, partition: int) -> None:
     signal.signal(signal.SIGTERM, stop)
     while running:
         for records in consumer.poll(timeout_ms=100, max_records=500).values():
-            for r in records:
-                prod.send(topic_out, key=r.key, value=r.value, partition=partition)
-            prod.flush()  # as the decider does before its batch is acknowledged
+            sent = [prod.send(topic_out, key=r.key, value=r.value, partition=partition) for r in records]
+            flush_and_confirm(prod, sent)  # as the decider does before its batch is acknowledged
     with contextlib.suppress(Exception):
         prod.close(timeout=5)
         consumer.close()

@@ -19,6 +19,7 @@ from lienthong.domain import CaseState, decide, evolve, evolve_rejection
 from lienthong.infra.kafka.topics import EVENTS, REJECTIONS, agency_rejections_topic
 from lienthong.rules import default_rules
 from lienthong.runtime.kafka.clients import producer
+from lienthong.runtime.kafka.delivery import deliver_or_exit
 from lienthong.runtime.kafka.partition_state import PartitionStates
 from lienthong.runtime.records import decode_submission, encode_rejection
 from lienthong.schemas import SchemaError, decode
@@ -50,6 +51,8 @@ class Decider:
 
     def process(self, batch: list[tuple[int, bytes]]) -> None:
         by_partition: dict[int, dict[str, CaseState]] = {}  # each partition's case states, looked up once
+        sent = []
+        send = self.producer.send
         for partition, value in batch:
             try:
                 sub = decode_submission(value)
@@ -67,40 +70,22 @@ class Decider:
             if decision.duplicate_of is not None:
                 continue
             if decision.refusal is not None:
-                self.producer.send(
-                    REJECTIONS,
-                    key=key,
-                    value=encode_rejection(sub, decision.refusal, now),
-                    partition=partition,
-                )
+                rejection = encode_rejection(sub, decision.refusal, now)
+                sent.append(send(REJECTIONS, key=key, value=rejection, partition=partition))
                 evolve_rejection(state, sub.submission_id, decision.refusal)
             else:
-                self.producer.send(
-                    EVENTS,
-                    key=key,
-                    value=decision.data,
-                    partition=partition,
-                    # No record headers: the bytes name their schema (fingerprint) and carry the envelope,
-                    # and kafka-python builds each header in Python (about 7% of the decider's throughput).
-                )
+                # No record headers: the bytes name their schema (fingerprint) and carry the envelope, and
+                # kafka-python builds each header in Python (about 7% of the decider's throughput).
+                sent.append(send(EVENTS, key=key, value=decision.data, partition=partition))
                 evolve(state, decision.event, decision.event_hash)
-        self._flush_or_die()
+        deliver_or_exit(self.producer, sent, "decisions")
         failpoints.hit("decider.after_flush")  # decisions on the log, offsets not yet committed
 
     def route_rejections(self, values: list[bytes]) -> None:
         """Copy each rejection to the submitting agency's own topic (its ACL lets it read only that)."""
+        sent = []
         for value in values:
             record = decode(value).record
-            self.producer.send(
-                agency_rejections_topic(record["emitter_agency_code"]),
-                key=record["submission_id"].encode(),
-                value=value,
-            )
-        self._flush_or_die()
-
-    def _flush_or_die(self) -> None:
-        try:
-            self.producer.flush()
-        except Exception:
-            log.critical("could not deliver decisions; stopping before offsets are committed", exc_info=True)
-            os._exit(70)
+            topic = agency_rejections_topic(record["emitter_agency_code"])
+            sent.append(self.producer.send(topic, key=record["submission_id"].encode(), value=value))
+        deliver_or_exit(self.producer, sent, "rejections to their agencies")

@@ -14,12 +14,15 @@ import logging
 import uuid
 from datetime import UTC, datetime
 
+from kafka.producer.future import FutureRecordMetadata
+
 from lienthong.agencies import default_registry
 from lienthong.config import Settings
 from lienthong.domain import Submission
 from lienthong.domain.refusals import refuse
 from lienthong.infra.kafka.topics import INBOX_PREFIX, SUBMISSIONS, agency_rejections_topic, inbox_topic
 from lienthong.runtime.kafka.clients import faust_app, producer
+from lienthong.runtime.kafka.delivery import deliver_or_exit
 from lienthong.runtime.records import encode_rejection, encode_submission
 from lienthong.schemas import ContractError, SchemaError, decode
 from lienthong.wiring import build_keystore
@@ -35,16 +38,18 @@ class Relay:
         self.producer = producer(settings)
 
     def forward(self, batch: list[tuple[str, bytes]]) -> None:
+        sent = []
         for topic, value in batch:
             agency = topic.removeprefix(INBOX_PREFIX)
             now = datetime.now(UTC)
             try:
                 sub = self._submission(agency, value, now)
             except (SchemaError, ValueError, KeyError) as err:
-                self._refuse_malformed(agency, value, err, now)
+                sent.append(self._refuse_malformed(agency, value, err, now))
                 continue
-            self.producer.send(SUBMISSIONS, key=sub.case_id.encode(), value=encode_submission(sub))
-        self.producer.flush()
+            forwarded = encode_submission(sub)
+            sent.append(self.producer.send(SUBMISSIONS, key=sub.case_id.encode(), value=forwarded))
+        deliver_or_exit(self.producer, sent, "forwarded submissions and refusals")
 
     def _submission(self, agency: str, value: bytes, now: datetime) -> Submission:
         r = decode(value, reader="lienthong.InboxSubmission").record
@@ -73,7 +78,9 @@ class Relay:
             sealed_personal_data=sealed,
         )
 
-    def _refuse_malformed(self, agency: str, value: bytes, err: Exception, now: datetime) -> None:
+    def _refuse_malformed(
+        self, agency: str, value: bytes, err: Exception, now: datetime
+    ) -> FutureRecordMetadata:
         field = err.field if isinstance(err, ContractError) else "message"
         rule = err.rule if isinstance(err, ContractError) else str(err)
         refusal = refuse("invalid_field", field=field, rule=rule)
@@ -89,7 +96,7 @@ class Relay:
             payload={},
         )
         log.warning("refused a malformed message in %s's inbox: %s", agency, rule)
-        self.producer.send(
+        return self.producer.send(
             agency_rejections_topic(agency),
             key=stub.submission_id.encode(),
             value=encode_rejection(stub, refusal, now),
