@@ -267,16 +267,18 @@ METHOD = [
     "(idempotent, acks=all, linger 5 ms) while the `lienthong decider` processes decide; throughput = "
     "submissions / time until all are on the events or rejections topic. Ceiling: the same measurement "
     "with kafka-python pass-through processes in place of the deciders, sending with the decider's own "
-    "producer settings (256 KiB batches, linger 100 ms, flushed per batch); ProducerPerformance for the "
-    "same record size and the gateway's settings.",
+    "producer settings (256 KiB batches, linger 100 ms, flushed and every record confirmed per batch); "
+    "ProducerPerformance for the same record size and the gateway's settings. One unmeasured pipe pass "
+    "warms the broker first; each pair of repetitions takes turns at going first; the decider is profiled "
+    "in one more, unmeasured repetition (py-spy would take CPU from the cores being measured).",
     "* Rebuild: read the log in batches, decode, `Projector.apply` (views + checkpoint in one transaction), "
     "fresh database per run. Ceiling: fastavro `schemaless_reader` over the same bytes.",
     "* Latency: open loop at a fixed rate (latency counted from the scheduled send), visibility stamped by "
     "polling the read-model table the read API answers from every 10 ms, a sample re-checked "
     "through the HTTP read API.",
     "* Memory: VmHWM (peak RSS) of the worker processes from /proc.",
-    "* Profiles: py-spy (`--nonblocking --gil`: Python CPU time) on worker processes during the measured "
-    "window; pyinstrument "
+    "* Profiles: py-spy (`--nonblocking --gil`: Python CPU time) on worker processes (the decider: in its "
+    "own unmeasured repetition; elsewhere during the measured window); pyinstrument "
     "in process for the rebuild. Raw profiles stay in the run's temporary directory.",
 ]
 
@@ -345,6 +347,18 @@ def _write_md(w: Any) -> list[str]:
                 + ".",
                 "",
             ]
+    unmeasured = (
+        [f"the broker's warm-up pass (pipe) {_f(w['broker_warmup_per_s'])}/s"]
+        if w.get("broker_warmup_per_s")
+        else []
+    )
+    unmeasured += [
+        f"the profiled repetition {k} {_f(r['profiled_exchange_per_s'])}/s"
+        for k, r in (w.get("runs") or {}).items()
+        if r.get("profiled_exchange_per_s")
+    ]
+    if unmeasured:
+        out += ["Not counted: " + "; ".join(unmeasured) + ".", ""]
     floor, bound = w.get("domain_floor") or {}, w.get("bound_1p") or {}
     if floor.get("us_per_submission") is not None:
         out += [

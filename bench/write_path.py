@@ -9,12 +9,18 @@ Ceilings, same bytes, same partitions: kafka-python pass-through processes in pl
 sending with its producer settings; Kafka's ProducerPerformance for the same record size. The exchange
 and the kafka-python pipe are measured ``write_repeats`` times, alternately, and each keeps its best: on
 2 shared cores either one alone moved by up to 20% between runs minutes apart.
+
+Nothing measured runs on a cold broker or beside a profiler. One unmeasured pipe pass warms the broker
+first (its JIT compiles on the same 2 cores; the first repetitions of a run used to be the slowest).
+Each pair of repetitions takes turns at going first. The decider is profiled in one more repetition
+after the measured ones, because py-spy takes CPU from the 2 cores it would be measuring.
 """
 
 from __future__ import annotations
 
 import logging
 from collections import Counter
+from dataclasses import dataclass
 from typing import Any
 
 from lienthong.bench import ceilings, data
@@ -57,22 +63,25 @@ def run(harness: Any, cfg: Any) -> dict[str, Any]:
         "runs": {},
         "errors": [],
     }
+    load = _Load(harness, cfg, broker, agencies, pairs, kinds)
     for partitions in cfg.write_partitions:
         label = f"{partitions}p"
         run_: dict[str, Any] = {"partitions": partitions, "deciders": partitions}
         out["runs"][label] = run_
         try:
+            if "broker_warmup_per_s" not in out:
+                out["broker_warmup_per_s"] = load.warm_broker(partitions)
             exchanges: list[dict[str, Any]] = []
             pipes: list[dict[str, Any]] = []
             for rep in range(cfg.write_repeats):  # alternated, so a noisy minute hits both alike
-                exchanges.append(
-                    _exchange_once(harness, cfg, broker, agencies, partitions, pairs, kinds, rep, run_)
-                )
-                pipes.append(
-                    ceilings.kafka_python_pipe(
-                        harness, pairs, partitions=partitions, timeout=cfg.write_timeout
-                    )
-                )
+                if rep % 2:
+                    pipes.append(load.pipe(partitions))
+                exchanges.append(load.exchange(partitions, rep, run_))
+                if not rep % 2:
+                    pipes.append(load.pipe(partitions))
+            if cfg.profile:
+                profiled = load.exchange(partitions, cfg.write_repeats, run_, profile=True)
+                run_["profiled_exchange_per_s"] = profiled["per_s"]  # not measured: py-spy shares the cores
             run_["exchange"] = _best(exchanges)
             run_["ceiling_kafka_python"] = _best(pipes)
             run_["samples_per_s"] = {
@@ -112,64 +121,79 @@ def _best(results: list[dict[str, Any]]) -> dict[str, Any]:
     return {**best, "errors": errors, "repetitions": len(results)}
 
 
-def _exchange_once(
-    harness: Any,
-    cfg: Any,
-    broker: Any,
-    agencies: set[str],
-    partitions: int,
-    pairs: list,
-    kinds: Counter,
-    rep: int,
-    run_: dict[str, Any],
-) -> dict[str, Any]:
-    """One measurement of the deciders on fresh topics (profiled on the first repetition)."""
-    from lienthong.infra.kafka import EVENTS, REJECTIONS, SUBMISSIONS
+@dataclass
+class _Load:
+    """One run's broker, submissions and expectations: each repetition of the exchange or the pipe."""
 
-    label = f"{partitions}p"
-    broker.reset(partitions, agencies)
-    env = harness.exchange_env(harness.path(f"write-{label}-{rep}"), "sqlite://", partitions)
-    deciders = [
-        harness.lienthong("decider", env, name=f"decider-{label}-{rep}-{i}") for i in range(partitions)
-    ]
-    warm = warmup_bodies(cfg.seed, partitions)
-    warm_pairs = data.encoded_submissions(warm)
-    warm_kinds = Counter(d.kind for d in data.decide_all(warm))
-    profile_out = harness.path("profiles") / f"decider-{label}.txt"
-    spy: dict[str, Any] = {}
+    harness: Any
+    cfg: Any
+    broker: Any
+    agencies: set[str]
+    pairs: list
+    kinds: Counter
 
-    def profile(pid: int = deciders[0].pid, out_path=profile_out, spy=spy):
-        return _capture(py_spy(pid, out_path), spy)
+    def warm_broker(self, partitions: int) -> float | None:
+        """An unmeasured pipe pass on a freshly provisioned broker; its rate, for the report."""
+        self.broker.reset(partitions, self.agencies)
+        return self.pipe(partitions)["per_s"]
 
-    try:
-        result = drive_topic(
-            broker,
-            SUBMISSIONS,
-            pairs,
-            out_topics=[EVENTS, REJECTIONS],
-            expected=sum(kinds.values()),
-            timeout=cfg.write_timeout,
-            warmup=[(k, v, None) for k, v in warm_pairs],
-            warmup_expected=sum(warm_kinds.values()),
-            workers=deciders,
-            profile=profile if cfg.profile and rep == 0 else None,
+    def pipe(self, partitions: int) -> dict[str, Any]:
+        return ceilings.kafka_python_pipe(
+            self.harness, self.pairs, partitions=partitions, timeout=self.cfg.write_timeout
         )
-        on_log: Counter = Counter()
-        for (topic, _), offset in broker.end_offsets([EVENTS, REJECTIONS]).items():
-            on_log[topic] += offset
-        for topic, kind in ((EVENTS, "event"), (REJECTIONS, "rejection")):
-            if on_log[topic] - warm_kinds[kind] != kinds[kind]:
-                result["errors"].append(
-                    f"{kind}s on the log {on_log[topic] - warm_kinds[kind]} != expected {kinds[kind]}"
-                )
-        if rep == 0:
-            run_["deciders_memory"] = {d.name: {"peak_rss": d.peak_rss, "cpu_s": d.cpu_s} for d in deciders}
+
+    def exchange(
+        self, partitions: int, rep: int, run_: dict[str, Any], *, profile: bool = False
+    ) -> dict[str, Any]:
+        """One run of the deciders on fresh topics (py-spy on the first decider if ``profile``)."""
+        from lienthong.infra.kafka import EVENTS, REJECTIONS, SUBMISSIONS
+
+        label = f"{partitions}p"
+        self.broker.reset(partitions, self.agencies)
+        env = self.harness.exchange_env(self.harness.path(f"write-{label}-{rep}"), "sqlite://", partitions)
+        deciders = [
+            self.harness.lienthong("decider", env, name=f"decider-{label}-{rep}-{i}")
+            for i in range(partitions)
+        ]
+        warm = warmup_bodies(self.cfg.seed, partitions)
+        warm_pairs = data.encoded_submissions(warm)
+        warm_kinds = Counter(d.kind for d in data.decide_all(warm))
+        profile_out = self.harness.path("profiles") / f"decider-{label}.txt"
+        spy: dict[str, Any] = {}
+
+        def profile_window(pid: int = deciders[0].pid, out_path=profile_out, spy=spy):
+            return _capture(py_spy(pid, out_path), spy)
+
+        try:
+            result = drive_topic(
+                self.broker,
+                SUBMISSIONS,
+                self.pairs,
+                out_topics=[EVENTS, REJECTIONS],
+                expected=sum(self.kinds.values()),
+                timeout=self.cfg.write_timeout,
+                warmup=[(k, v, None) for k, v in warm_pairs],
+                warmup_expected=sum(warm_kinds.values()),
+                workers=deciders,
+                profile=profile_window if profile else None,
+            )
+            on_log: Counter = Counter()
+            for (topic, _), offset in self.broker.end_offsets([EVENTS, REJECTIONS]).items():
+                on_log[topic] += offset
+            for topic, kind in ((EVENTS, "event"), (REJECTIONS, "rejection")):
+                decided = on_log[topic] - warm_kinds[kind]
+                if decided != self.kinds[kind]:
+                    result["errors"].append(f"{kind}s on the log {decided} != expected {self.kinds[kind]}")
+            if rep == 0:
+                run_["deciders_memory"] = {
+                    d.name: {"peak_rss": d.peak_rss, "cpu_s": d.cpu_s} for d in deciders
+                }
             if spy:
                 run_["profile_decider"] = spy
-        return result
-    finally:
-        for d in deciders:
-            d.stop()
+            return result
+        finally:
+            for d in deciders:
+                d.stop()
 
 
 def _domain_floor(out: dict[str, Any], pairs: list) -> None:
