@@ -151,11 +151,16 @@ class CaseContext:
             rows.touch(CONTEXT, case_id)
         ctx["last_event_at"] = iso(env["occurred_at"])
         ctx["province_code"] = ctx["province_code"] or province
-        ctx["commune_code"] = ctx["commune_code"] or commune
+        if ctx["commune_code"] is None and province == ctx["province_code"]:
+            ctx["commune_code"] = commune  # never a commune outside the case's province: no reader has both
         if event_type == "ReturnedToResidence":
             to_province, to_commune = place(record["destination_unit_code"])
             ctx["province_code"] = to_province or ctx["province_code"]
             ctx["commune_code"] = to_commune or ctx["commune_code"]
+        elif event_type == "CaseTransferAccepted":
+            # Only the agency the transfer names may accept it (the decider's check): from now on the
+            # case is in its territory, and its readers, not the sender's, read the case's rows.
+            _handed_over(ctx, env["emitter_unit_code"])
         subject = env.get("subject_person_ref")
         merging = event_type in ("PersonsMerged", "PersonsUnmerged")
         if ctx["person_ref"] is None and subject and not merging:
@@ -169,6 +174,18 @@ class CaseContext:
                 ctx["birth_year"] = record["birth_year"]
         _case_facts(ctx, event_type, record, env)
         _persons(rows, fact)
+
+
+def _handed_over(ctx: Row, unit_code: str) -> None:
+    """Move the case to the receiving agency's territory (a national agency's leaves it where it is)."""
+    to_province, to_commune = place(unit_code)
+    if to_province is None:
+        return
+    if to_commune is not None:
+        ctx["commune_code"] = to_commune
+    elif to_province != ctx["province_code"]:
+        ctx["commune_code"] = None  # the next fact in the new province names the commune
+    ctx["province_code"] = to_province
 
 
 def _case_facts(ctx: Row, event_type: str, record: dict, env: dict) -> None:

@@ -321,6 +321,24 @@ def _load(world: World) -> None:
     }
     w("STC-48", "NS-STC-48-2026", "BudgetAllocated", allocation, "48")
 
+    # Transfers (chuyển hồ sơ): a case received in Đà Nẵng handed over to province 31's Department of
+    # Health, which accepts it; another whose transfer province 31 refuses.
+    for case_id, outcome in (("TRF-48", "CaseTransferAccepted"), ("TRF-48-R", "CaseTransferRejected")):
+        w("UBND-XA-20242", case_id, "PersonReported", person("20242"), "20242")
+        w("SYT-48", case_id, "ReceptionRegistered", reception(), "48")
+        transfer_id = f"CHS-{case_id}"
+        handover = {
+            "transfer_id": transfer_id,
+            "from_agency_code": "SYT-48",
+            "to_agency_code": "SYT-31",
+            "reason_code": "returned_home",
+        }
+        w("SYT-48", case_id, "CaseTransferRequested", handover, "48")
+        answer = {"transfer_id": transfer_id}
+        if outcome == "CaseTransferRejected":
+            answer["reason_code"] = "residence_not_confirmed"
+        w("SYT-31", case_id, outcome, answer, "31")
+
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory) -> World:
@@ -545,12 +563,36 @@ def test_c_filters_and_paging_are_limited_to_what_view_access_allows(world):
 
 
 def _person_cases(world: World) -> dict[str, str]:
-    """case id -> today's province, for every case opened by an accepted person-reporting event."""
+    """case id -> today's province, for every case opened by an accepted person-reporting event (an
+    accepted transfer moves it to the accepting agency's province)."""
     out: dict[str, str] = {}
-    for _, b in world.accepted():
+    for a, b in world.accepted():
         if b["case_id"] not in out and b["event_type"] in lc.PERSON_OPENING_EVENTS:
             out[b["case_id"]] = places.current_province_of(b["admin_unit_code"])
+        elif b["event_type"] == "CaseTransferAccepted" and b["case_id"] in out:
+            out[b["case_id"]] = places.current_province_of(
+                world.exchange.services.registry.get(a).jurisdiction
+            )
     return out
+
+
+def test_b_an_accepted_transfer_hands_the_case_to_the_receiving_province_and_a_refused_one_does_not(world):
+    def cases(agency: str, view: str) -> set[str]:
+        return {r["case_id"] for r in world.rows(agency, view)}
+
+    assert "TRF-48" in cases("SYT-31", "health_register") and "TRF-48" not in cases(
+        "SYT-48", "health_register"
+    )
+    assert "TRF-48" in cases("CA-TINH-31", "police_area") and "TRF-48" not in cases(
+        "CA-TINH-48", "police_area"
+    )
+    assert "TRF-48" not in cases("CA-XA-20242", "police_area")  # no longer in the reporting commune's area
+    moved = next(r for r in world.rows("SYT-31", "health_register") if r["case_id"] == "TRF-48")
+    assert (moved["province_code"], moved["commune_code"]) == ("31", None)
+    assert "TRF-48-R" in cases("SYT-48", "health_register") and "TRF-48-R" not in cases(
+        "SYT-31", "health_register"
+    )
+    assert world.row("SYT-48", "health_register", "TRF-48").status_code == 403
 
 
 def test_d_the_health_register_has_every_person_case_of_the_province_with_its_support(world):
@@ -594,6 +636,7 @@ def test_d_commune_people_are_the_communes_people_minus_those_found_not_to_be_vi
         ):
             reported_in[b["admin_unit_code"]].add(b["case_id"])
     reported_in["20209"].discard("FAC-48-B")
+    reported_in["20242"].discard("TRF-48")  # handed over to province 31, whose commune is not named yet
     reported_in["20224"] |= {"FAC-48-B", "ABR-48"}
     reported_in["11542"].add("RESC-31")  # rescued at sea, brought to this ward
     for commune in ("20209", "20224", "20242", "20257", "11533", "11542", "11557", "11560"):
@@ -613,8 +656,10 @@ def test_d_police_see_persons_in_identification_and_under_protection(world):
         "FAC-48-B",
         "ABR-48",
         "HO-48",
+        "TRF-48-R",  # received, in identification; its transfer was refused
     }
-    assert {r["case_id"] for r in world.rows("CA-TINH-31", "police_area")} == {"RESC-31"}
+    # TRF-48 was received in 48 and handed over to 31 with its identification still open.
+    assert {r["case_id"] for r in world.rows("CA-TINH-31", "police_area")} == {"RESC-31", "TRF-48"}
     assert world.row("CA-TINH-48", "police_area", "EDU-48").status_code == 404  # identified, unprotected
     abroad = world.row("CA-TINH-48", "police_area", "ABR-48").json()
     assert abroad["nationality_verification"] == "confirmed_vietnamese" and abroad["status"] == "received"
