@@ -37,7 +37,8 @@ access_log = Table(
 _ready: weakref.WeakSet[Engine] = weakref.WeakSet()
 
 
-def _ensure(engine: Engine) -> None:
+def ensure(engine: Engine) -> None:
+    """Create the log's table on first use of an engine."""
     if engine not in _ready:
         ensure_schema(metadata, engine)
         _ready.add(engine)
@@ -55,7 +56,7 @@ def record(
     actor: str | None = None,
     at: datetime | None = None,
 ) -> None:
-    _ensure(engine)
+    ensure(engine)
     with engine.begin() as conn:
         conn.execute(
             access_log.insert().values(
@@ -73,7 +74,7 @@ def record(
 
 def entries(engine: Engine, *, view: str | None = None, row_key: str | None = None) -> list[dict[str, Any]]:
     """The log in order, optionally for one view or one row (per-record access transparency)."""
-    _ensure(engine)
+    ensure(engine)
     query = select(access_log).order_by(access_log.c.id)
     if view is not None:
         query = query.where(access_log.c.view == view)

@@ -14,6 +14,7 @@ from lienthong.wiring import Services
 # Door families kept in modules of their own; each exposes `router` (a FastAPI APIRouter).
 ROUTER_FAMILIES = (
     "lienthong.gateway.agency_views",
+    "lienthong.gateway.access_log",
     "lienthong.gateway.reports",
     "lienthong.gateway.alerts",
     "lienthong.portal",

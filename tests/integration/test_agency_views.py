@@ -15,7 +15,7 @@ import uuid
 import zlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
 
 import pytest
@@ -519,6 +519,42 @@ def test_c_personal_data_opens_only_for_the_allowed_types_with_a_purpose_and_eve
     assert log[0]["purpose"] == "initial verification (L53 Art27)" and log[0]["actor"] == "cb-17"
     assert log[2]["purpose"] is None
     assert all(e["at"] for e in log)
+
+
+def test_c_the_access_log_is_read_back_by_the_agency_itself_and_by_the_inspectorate_of_its_province(world):
+    pd = "/v1/agency-views/health_register/FAC-48?personal_data=true"
+    assert world.get("SYT-48", pd, **{"X-Purpose": "before the window"}).status_code == 200
+    since = datetime.now(UTC).isoformat()
+    assert world.get("SYT-48", pd, **{"X-Purpose": "audit trail test", "X-Actor": "cb-21"}).status_code == 200
+    assert world.get("SYT-31", pd, **{"X-Purpose": "curious"}).status_code == 403
+
+    def log(agency: str, **params: str) -> dict:
+        query = "&".join(f"{k}={quote(v, safe='')}" for k, v in {"since": since, **params}.items())
+        response = world.get(agency, f"/v1/access-log?{query}")
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def seen(agency: str, **params: str) -> list[tuple[str, str, str]]:
+        return [(e["agency_code"], e["row_key"], e["outcome"]) for e in log(agency, **params)["entries"]]
+
+    own = log("SYT-48")
+    assert (own["scope"], own["jurisdiction"]) == ("own_agency", "SYT-48")
+    assert seen("SYT-48") == [("SYT-48", "FAC-48", "granted")]
+    assert (own["entries"][0]["purpose"], own["entries"][0]["actor"]) == ("audit trail test", "cb-21")
+    assert seen("SYT-31") == [("SYT-31", "FAC-48", "denied_scope")]
+    assert seen("TTRA-48") == [("SYT-48", "FAC-48", "granted")]  # the Đà Nẵng inspectorate: its province
+    assert seen("TTRA-31") == [("SYT-31", "FAC-48", "denied_scope")]
+    assert seen("TTRA-31", outcome="granted") == [] and seen("TTRA-48", reader="SYT-31") == []
+    assert seen("CA-TINH-48") == []  # the police read nothing in this window: no one else's entries
+    earlier = log("TTRA-48", since="2000-01-01T00:00:00+07:00", until=since)
+    assert earlier["entries"][0]["purpose"] == "before the window"
+    assert all(e["at"] < since for e in earlier["entries"])
+
+    naive = world.get("TTRA-48", "/v1/access-log?since=2026-11-24T09:00:00")
+    assert naive.status_code == 422 and naive.json()["detail"]["field"] == "since"
+    unknown = world.get("TTRA-48", "/v1/access-log?outcome=peeked")
+    assert unknown.status_code == 422 and "outcome" in unknown.text
+    assert world.exchange.http.get("/v1/access-log").status_code == 401
 
 
 def test_c_protection_reaches_the_commune_as_a_flag_and_a_contact_without_the_measure(world):
