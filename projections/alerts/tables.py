@@ -41,7 +41,7 @@ obligations = Table(
     Column("satisfied_event_type", String(64)),
     Column("lifted_at", DateTime(timezone=True)),  # the case was closed with the clock still running
     Column("status", String(16), nullable=False),  # open | met | late | lifted (as the log stands)
-    Column("reason", Text),  # why due_at or the responsible office is missing
+    Column("reason", Text),  # why due_at or the responsible office is missing; who handed the duty over
 )
 
 # Private to the alerts view: the obligations of each case, so an answer or a closure finds its clocks.

@@ -39,7 +39,7 @@ class Obligations:
         self.registry = registry or default_registry()
         self._offices: dict[tuple[str, str, date], tuple[str | None, str | None]] = {}
         starting: dict[str, set[str]] = {}
-        satisfying: set[str] = {"CaseClosed", "CaseReopened"}
+        satisfying: set[str] = {"CaseClosed", "CaseReopened", "CaseTransferAccepted"}
         for row in self.rules.deadlines:
             for event_type in row.starts_from_events:
                 starting.setdefault(event_type, set()).add(row.name)
@@ -80,6 +80,8 @@ class Obligations:
                 if ob["status"] == LIFTED:
                     ob.update(status=OPEN, lifted_at=None)
                     changed.append(ob)
+        elif event_type == "CaseTransferAccepted":
+            changed += self._hand_over(existing, env, record)
         else:
             changed += self._satisfy(existing, env, record, at)
         for ob in changed:
@@ -119,6 +121,34 @@ class Obligations:
             )
             done.append(ob)
         return done
+
+    def _hand_over(
+        self, existing: list[dict[str, Any]], env: dict[str, Any], record: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        """The accepting agency takes over the running clocks its own agency type answers for: the lead's
+        duties follow the case, while those of other offices (an addressee's answer) stay theirs."""
+        agency = self.registry.find(env["emitter_agency_code"])  # only the named addressee may accept
+        if agency is None:
+            return []
+        province = (
+            None
+            if agency.jurisdiction == places.NATIONAL
+            else places.current_province_of(agency.jurisdiction)
+        )
+        moved = []
+        for ob in existing:
+            if ob["status"] != OPEN or ob["responsible_agency_type"] != agency.agency_type:
+                continue
+            if ob["responsible_agency_code"] == agency.code:
+                continue
+            note = f"handed over by {ob['responsible_agency_code'] or '-'} (transfer {record['transfer_id']})"
+            ob.update(
+                responsible_agency_code=agency.code,
+                province_code=province,
+                reason="; ".join(filter(None, (ob["reason"], note))),
+            )
+            moved.append(ob)
+        return moved
 
     # -- starting clocks -----------------------------------------------------------------------------
 

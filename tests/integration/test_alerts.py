@@ -487,6 +487,31 @@ def test_closing_a_case_lifts_its_running_clocks_and_reopening_restarts_them(des
     assert desk.by_kind("TGPL-48", "2025-11-04")["referral_answer"]["status"] == "overdue"
 
 
+def test_an_accepted_transfer_hands_the_lead_agencys_running_clocks_to_the_accepting_department(desk):
+    desk.person("HS-CHS-1", vn(2025, 10, 1))
+    start = {"basis_code": "L53-A27-2", "deadline_at": vn(2025, 10, 4, 14).isoformat()}
+    desk.send("SYT-48", "HS-CHS-1", "IdentificationStarted", start, vn(2025, 10, 1, 14), "48")
+    desk.referral("HS-CHS-1", "SYT-48", "TGPL-48", vn(2025, 10, 2), "48")
+    handover = {
+        "transfer_id": "CHS-1",
+        "from_agency_code": "SYT-48",
+        "to_agency_code": "SYT-31",
+        "reason_code": "returned_home",
+    }
+    desk.send("SYT-48", "HS-CHS-1", "CaseTransferRequested", handover, vn(2025, 10, 3), "48")
+    assert "initial_verification" in desk.by_kind("SYT-48", "2025-10-05")  # asked before the accept
+    desk.send("SYT-31", "HS-CHS-1", "CaseTransferAccepted", {"transfer_id": "CHS-1"}, vn(2025, 10, 6), "31")
+
+    moved = desk.by_kind("SYT-31", "2025-10-07")["initial_verification"]
+    assert (moved["responsible_agency_code"], moved["status"]) == ("SYT-31", "overdue")
+    assert moved["days_overdue"] == 3
+    assert moved["due_at"] == "2025-10-04T17:00:00+00:00"  # the clock that ran from the reception, unchanged
+    assert "SYT-48" in (moved["reason"] or "") and "CHS-1" in moved["reason"]
+    assert "initial_verification" not in desk.by_kind("SYT-48", "2025-10-07")
+    # Legal aid's answer to the referral is legal aid's own duty: a transfer of the lead leaves it there.
+    assert desk.by_kind("TGPL-48", "2025-10-20")["referral_answer"]["responsible_agency_code"] == "TGPL-48"
+
+
 # -- scope, summaries, rebuilds --------------------------------------------------------------------------
 
 
