@@ -206,6 +206,20 @@ def current_province_of(code: str) -> str | None:
     return _legacy().successors[found.province_code][0]
 
 
+def taken_over(province: str | None, commune: str | None, unit_code: str) -> tuple[str | None, str | None]:
+    """Where a case is once the agency over `unit_code` takes it over (an accepted transfer), today's map:
+    that agency's province, and its commune if it is a commune's; the case's own commune only if the case
+    stays in its province (the next fact in a new province names the commune). A national agency leaves
+    the case where it was."""
+    to_province = current_province_of(unit_code)
+    if to_province is None:
+        return province, commune
+    found = _lookup(unit_code)
+    if found is not None and found.level == "C":
+        return to_province, primary_successor(unit_code)
+    return to_province, commune if to_province == province else None
+
+
 def province_of(code: str, on: date | None = None) -> str | None:
     """The province containing `code` in the unit's own map ("L:31" for old Kiến An, "31" for a ward of
     today's Hải Phòng). With `on`, None unless the unit was valid that day."""

@@ -160,7 +160,8 @@ class CaseContext:
         elif event_type == "CaseTransferAccepted":
             # Only the agency the transfer names may accept it (the decider's check): from now on the
             # case is in its territory, and its readers, not the sender's, read the case's rows.
-            _handed_over(ctx, env["emitter_unit_code"])
+            handed = places.taken_over(ctx["province_code"], ctx["commune_code"], env["emitter_unit_code"])
+            ctx["province_code"], ctx["commune_code"] = handed
         subject = env.get("subject_person_ref")
         merging = event_type in ("PersonsMerged", "PersonsUnmerged")
         if ctx["person_ref"] is None and subject and not merging:
@@ -174,18 +175,6 @@ class CaseContext:
                 ctx["birth_year"] = record["birth_year"]
         _case_facts(ctx, event_type, record, env)
         _persons(rows, fact)
-
-
-def _handed_over(ctx: Row, unit_code: str) -> None:
-    """Move the case to the receiving agency's territory (a national agency's leaves it where it is)."""
-    to_province, to_commune = place(unit_code)
-    if to_province is None:
-        return
-    if to_commune is not None:
-        ctx["commune_code"] = to_commune
-    elif to_province != ctx["province_code"]:
-        ctx["commune_code"] = None  # the next fact in the new province names the commune
-    ctx["province_code"] = to_province
 
 
 def _case_facts(ctx: Row, event_type: str, record: dict, env: dict) -> None:

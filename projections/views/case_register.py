@@ -55,8 +55,9 @@ class CaseRegister:
         row["last_event_type"] = event_type
         row["last_event_at"] = env["occurred_at"]
         row["person_ref"] = row["person_ref"] or env.get("subject_person_ref")
-        if row["commune_code"] is None and len(env["admin_unit_code"]) == 5:
-            row["commune_code"] = env["admin_unit_code"]
+        unit = env["admin_unit_code"]
+        if row["commune_code"] is None and len(unit) == 5 and _same_province(unit, row["province_code"]):
+            row["commune_code"] = unit
         if record.get("sex") not in (None, "unknown"):
             row["sex"] = record["sex"]
         if record.get("birth_year") is not None:
@@ -69,6 +70,16 @@ class CaseRegister:
         elif event_type == "CaseClosed":
             row["closed"] = True
             row["close_reason"] = record["reason"]
+        elif event_type == "CaseTransferAccepted":
+            # The register is the lead's and the commune's working list: it moves to the accepting
+            # agency's territory (only the agency the transfer names may accept it).
+            handed = places.taken_over(row["province_code"], row["commune_code"], env["emitter_unit_code"])
+            row["province_code"], row["commune_code"] = handed
+
+
+def _same_province(unit: str, province: str | None) -> bool:
+    """Whether `unit` lies in `province` on today's map (either code may be of the old map)."""
+    return province is not None and places.current_province_of(unit) == places.current_province_of(province)
 
 
 def seal_to_text(sealed: dict) -> str:

@@ -602,13 +602,12 @@ def _person_cases(world: World) -> dict[str, str]:
     """case id -> today's province, for every case opened by an accepted person-reporting event (an
     accepted transfer moves it to the accepting agency's province)."""
     out: dict[str, str] = {}
+    registry = world.exchange.services.registry
     for a, b in world.accepted():
         if b["case_id"] not in out and b["event_type"] in lc.PERSON_OPENING_EVENTS:
             out[b["case_id"]] = places.current_province_of(b["admin_unit_code"])
         elif b["event_type"] == "CaseTransferAccepted" and b["case_id"] in out:
-            out[b["case_id"]] = places.current_province_of(
-                world.exchange.services.registry.get(a).jurisdiction
-            )
+            out[b["case_id"]] = places.current_province_of(registry.get(a).jurisdiction)
     return out
 
 
@@ -616,18 +615,21 @@ def test_b_an_accepted_transfer_hands_the_case_to_the_receiving_province_and_a_r
     def cases(agency: str, view: str) -> set[str]:
         return {r["case_id"] for r in world.rows(agency, view)}
 
-    assert "TRF-48" in cases("SYT-31", "health_register") and "TRF-48" not in cases(
-        "SYT-48", "health_register"
-    )
-    assert "TRF-48" in cases("CA-TINH-31", "police_area") and "TRF-48" not in cases(
-        "CA-TINH-48", "police_area"
-    )
-    assert "TRF-48" not in cases("CA-XA-20242", "police_area")  # no longer in the reporting commune's area
+    def holders(case_id: str, view: str, *agencies: str) -> set[str]:
+        return {a for a in agencies if case_id in cases(a, view)}
+
+    def register(agency: str) -> set[str]:  # the lead's working list (/v1/cases) follows the case too
+        response = world.get(agency, "/v1/cases?limit=1000")
+        assert response.status_code == 200, response.text
+        return {c["case_id"] for c in response.json()} & {"TRF-48", "TRF-48-R"}
+
+    assert holders("TRF-48", "health_register", "SYT-48", "SYT-31") == {"SYT-31"}
+    assert holders("TRF-48", "police_area", "CA-TINH-48", "CA-TINH-31", "CA-XA-20242") == {"CA-TINH-31"}
     moved = next(r for r in world.rows("SYT-31", "health_register") if r["case_id"] == "TRF-48")
     assert (moved["province_code"], moved["commune_code"]) == ("31", None)
-    assert "TRF-48-R" in cases("SYT-48", "health_register") and "TRF-48-R" not in cases(
-        "SYT-31", "health_register"
-    )
+    assert holders("TRF-48-R", "health_register", "SYT-48", "SYT-31") == {"SYT-48"}
+    assert (register("SYT-31"), register("SYT-48")) == ({"TRF-48"}, {"TRF-48-R"})
+    assert register("UBND-XA-20242") == {"TRF-48-R"}
     assert world.row("SYT-48", "health_register", "TRF-48").status_code == 403
 
 

@@ -149,3 +149,18 @@ def test_loads_fast():
     elapsed = time.perf_counter() - t
     print(f"places: today's and the old map loaded in {elapsed:.3f}s")
     assert elapsed < 2
+
+
+@pytest.mark.parametrize(
+    "before, unit, after",
+    [
+        (("48", "20242"), "31", ("31", None)),  # another province's department: its commune is not known yet
+        (("48", "20242"), "48", ("48", "20242")),  # a department of the same province: the commune stays
+        (("48", "20242"), "20209", ("48", "20209")),  # a commune's agency: that commune
+        (("48", "20242"), "L:20194", ("48", places.primary_successor("L:20194"))),  # an old commune code
+        (("48", "20242"), places.NATIONAL, ("48", "20242")),  # a national body: the case stays where it is
+        ((None, None), "31", ("31", None)),
+    ],
+)
+def test_a_case_taken_over_by_an_agency_moves_to_its_territory(before, unit, after):
+    assert places.taken_over(*before, unit) == after
