@@ -217,7 +217,8 @@ def taken_over(province: str | None, commune: str | None, unit_code: str) -> tup
     found = _lookup(unit_code)
     if found is not None and found.level == "C":
         return to_province, primary_successor(unit_code)
-    return to_province, commune if to_province == province else None
+    stays = province is not None and current_province_of(province) == to_province
+    return to_province, commune if stays else None
 
 
 def province_of(code: str, on: date | None = None) -> str | None:

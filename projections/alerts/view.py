@@ -15,7 +15,7 @@ from datetime import date, datetime
 from typing import Any
 
 from lienthong import places
-from lienthong.agencies import Registry, default_registry
+from lienthong.agencies import Agency, Registry, default_registry
 from lienthong.projections.alerts import kinds as k
 from lienthong.projections.alerts.status import utc
 from lienthong.projections.alerts.tables import obligation_cases, obligations
@@ -130,11 +130,7 @@ class Obligations:
         agency = self.registry.find(env["emitter_agency_code"])  # only the named addressee may accept
         if agency is None:
             return []
-        province = (
-            None
-            if agency.jurisdiction == places.NATIONAL
-            else places.current_province_of(agency.jurisdiction)
-        )
+        province = _province_of_office(agency)
         moved = []
         for ob in existing:
             if ob["status"] != OPEN or ob["responsible_agency_type"] != agency.agency_type:
@@ -184,12 +180,7 @@ class Obligations:
             # A provincial lead oversees the offices of its province: a national office belongs to none,
             # a duty nobody could be found for stays with the province where it arose.
             agency = self.registry.find(office) if office else None
-            if agency is None:
-                office_province = province
-            elif agency.jurisdiction == places.NATIONAL:
-                office_province = None
-            else:
-                office_province = places.current_province_of(agency.jurisdiction)
+            office_province = province if agency is None else _province_of_office(agency)
             started.append(
                 {
                     "obligation_id": f"{name}:{env['event_id']}",
@@ -309,3 +300,8 @@ def _fit(key: str | None) -> str | None:
     if key is None or len(key) <= MAX_KEY:
         return key
     return "sha256:" + hashlib.sha256(key.encode()).hexdigest()
+
+
+def _province_of_office(agency: Agency) -> str | None:
+    """The province whose lead oversees an office: its own, today; none for a national office."""
+    return None if agency.jurisdiction == places.NATIONAL else places.current_province_of(agency.jurisdiction)

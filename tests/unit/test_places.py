@@ -164,3 +164,7 @@ def test_loads_fast():
 )
 def test_a_case_taken_over_by_an_agency_moves_to_its_territory(before, unit, after):
     assert places.taken_over(*before, unit) == after
+
+
+def test_a_case_opened_under_an_old_code_keeps_its_commune_when_its_own_province_takes_it_over():
+    assert places.taken_over("L:48", "20242", "48") == ("48", "20242")
