@@ -206,6 +206,19 @@ def current_province_of(code: str) -> str | None:
     return _legacy().successors[found.province_code][0]
 
 
+@lru_cache(maxsize=8192)
+def current_place(unit_code: str | None) -> tuple[str | None, str | None]:
+    """Today's (province, commune) of a unit of either map: an agency of today sees the records of the
+    units its territory took over (DOMAIN §g.7). A district or province gives no commune."""
+    if not unit_code or unit_code == NATIONAL:
+        return None, None
+    found = _lookup(unit_code)
+    if found is None:
+        return None, None
+    commune = primary_successor(unit_code) if found.level == "C" else None
+    return current_province_of(unit_code), commune
+
+
 def taken_over(province: str | None, commune: str | None, unit_code: str) -> tuple[str | None, str | None]:
     """Where a case is once the agency over `unit_code` takes it over (an accepted transfer), today's map:
     that agency's province, and its commune if it is a commune's; the case's own commune only if the case

@@ -329,17 +329,8 @@ def case_prefetch(table: Table, fact: Fact) -> list[tuple[str, object]]:
     return [(table.name, fact.envelope["case_id"])] if fact.kind == EVENT else []
 
 
-@cache
-def place(unit_code: str | None) -> tuple[str | None, str | None]:
-    """Today's (province, commune) of a unit of either map: rows are scoped by today's units, so an
-    agency of today sees the records of the units its territory took over (DOMAIN §g.7)."""
-    if not unit_code or unit_code == places.NATIONAL:
-        return None, None
-    found = places.lookup(unit_code)
-    if found is None:
-        return None, None
-    commune = places.primary_successor(unit_code) if found.level == "C" else None
-    return places.current_province_of(unit_code), commune
+# Today's (province, commune) of a unit of either map: rows are scoped by today's units.
+place = places.current_place
 
 
 def iso(value: datetime | None) -> str | None:

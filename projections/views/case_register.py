@@ -26,16 +26,17 @@ class CaseRegister:
         env, record = fact.envelope, fact.record
         case_id = env["case_id"]
         row = rows.get(TABLE, case_id)
+        province, commune = places.current_place(env["admin_unit_code"])
         if row is None:
-            unit = env["admin_unit_code"]
             row = {
                 "case_id": case_id,
                 "person_ref": None,
                 "status": "tip",
                 "closed": False,
                 "close_reason": None,
-                "province_code": places.province_of(unit),
-                "commune_code": unit if len(unit) == 5 else None,
+                # Today's units, as every working list: today's offices see what their territory took over.
+                "province_code": province,
+                "commune_code": commune,
                 "opened_by": env["emitter_agency_code"],
                 "opened_at": env["occurred_at"],
                 "last_event_type": "",
@@ -55,9 +56,9 @@ class CaseRegister:
         row["last_event_type"] = event_type
         row["last_event_at"] = env["occurred_at"]
         row["person_ref"] = row["person_ref"] or env.get("subject_person_ref")
-        unit = env["admin_unit_code"]
-        if row["commune_code"] is None and len(unit) == 5 and _same_province(unit, row["province_code"]):
-            row["commune_code"] = unit
+        row["province_code"] = row["province_code"] or province
+        if row["commune_code"] is None and province == row["province_code"]:
+            row["commune_code"] = commune  # never a commune outside the case's province
         if record.get("sex") not in (None, "unknown"):
             row["sex"] = record["sex"]
         if record.get("birth_year") is not None:
@@ -75,11 +76,6 @@ class CaseRegister:
             # agency's territory (only the agency the transfer names may accept it).
             handed = places.taken_over(row["province_code"], row["commune_code"], env["emitter_unit_code"])
             row["province_code"], row["commune_code"] = handed
-
-
-def _same_province(unit: str, province: str | None) -> bool:
-    """Whether `unit` lies in `province` on today's map (either code may be of the old map)."""
-    return province is not None and places.current_province_of(unit) == places.current_province_of(province)
 
 
 def seal_to_text(sealed: dict) -> str:

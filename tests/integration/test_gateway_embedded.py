@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from lienthong import places
 from lienthong.scenarios import cases
 
 PERSON = {"report_place_code": "20242", "representative_flag": False, "sex": "female", "birth_year": 2003}
@@ -94,6 +95,29 @@ def test_views_are_scoped_to_the_callers_jurisdiction(embedded):
     assert {c["case_id"] for c in province} == {"HS-G", "HS-H"}
     assert embedded.http.get("/v1/cases", headers=embedded.as_agency("SYT-31")).json() == []
     assert all("sealed_personal_data" not in c for c in province)
+
+
+def test_a_case_reported_under_an_old_unit_code_is_on_the_register_of_the_units_that_took_it_over(embedded):
+    # Hòa Hiệp Bắc, old Liên Chiểu district of Đà Nẵng, reported before the 2025-07-01 merger (DOMAIN §g.7).
+    old = body(
+        "HS-CU",
+        payload={**PERSON, "report_place_code": "L:20194"},
+        admin_unit_code="L:20194",
+        occurred_at="2025-05-05T09:00:00+07:00",
+    )
+    status, out = embedded.submit("CA-TINH-48", old)
+    assert status == 201 and out["status"] == "accepted", out
+    today = places.primary_successor("L:20194")
+
+    def register(agency: str) -> dict[str, dict]:
+        return {
+            c["case_id"]: c for c in embedded.http.get("/v1/cases", headers=embedded.as_agency(agency)).json()
+        }
+
+    row = register("SYT-48")["HS-CU"]
+    assert (row["province_code"], row["commune_code"]) == ("48", today)
+    assert "HS-CU" in register(f"UBND-XA-{today}")
+    assert "HS-CU" not in register("SYT-31")
 
 
 def test_personal_data_is_sealed_before_it_reaches_the_log(embedded):
