@@ -219,6 +219,16 @@ def current_place(unit_code: str | None) -> tuple[str | None, str | None]:
     return current_province_of(unit_code), commune
 
 
+def settled(province: str | None, commune: str | None, unit_code: str) -> tuple[str | None, str | None]:
+    """A case's (province, commune) after a fact at `unit_code`: the first province known stays, and the
+    first commune named inside it; never a commune outside the case's province (no reader has both)."""
+    at_province, at_commune = current_place(unit_code)
+    province = province or at_province
+    if commune is None and at_province == province:
+        commune = at_commune
+    return province, commune
+
+
 def taken_over(province: str | None, commune: str | None, unit_code: str) -> tuple[str | None, str | None]:
     """Where a case is once the agency over `unit_code` takes it over (an accepted transfer), today's map:
     that agency's province, and its commune if it is a commune's; the case's own commune only if the case

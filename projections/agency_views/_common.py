@@ -128,7 +128,6 @@ class CaseContext:
             return
         env, record, event_type = fact.envelope, fact.record, fact.event_type
         case_id = env["case_id"]
-        province, commune = place(env["admin_unit_code"])
         ctx = rows.get(CONTEXT, case_id)
         if ctx is None:
             ctx = new_row(
@@ -150,9 +149,9 @@ class CaseContext:
         else:
             rows.touch(CONTEXT, case_id)
         ctx["last_event_at"] = iso(env["occurred_at"])
-        ctx["province_code"] = ctx["province_code"] or province
-        if ctx["commune_code"] is None and province == ctx["province_code"]:
-            ctx["commune_code"] = commune  # never a commune outside the case's province: no reader has both
+        ctx["province_code"], ctx["commune_code"] = places.settled(
+            ctx["province_code"], ctx["commune_code"], env["admin_unit_code"]
+        )
         if event_type == "ReturnedToResidence":
             to_province, to_commune = place(record["destination_unit_code"])
             ctx["province_code"] = to_province or ctx["province_code"]

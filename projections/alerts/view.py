@@ -15,7 +15,7 @@ from datetime import date, datetime
 from typing import Any
 
 from lienthong import places
-from lienthong.agencies import Agency, Registry, default_registry
+from lienthong.agencies import Registry, default_registry
 from lienthong.projections.alerts import kinds as k
 from lienthong.projections.alerts.status import utc
 from lienthong.projections.alerts.tables import obligation_cases, obligations
@@ -130,12 +130,11 @@ class Obligations:
         agency = self.registry.find(env["emitter_agency_code"])  # only the named addressee may accept
         if agency is None:
             return []
-        province = _province_of_office(agency)
+        province = places.current_place(agency.jurisdiction)[0]  # a national office: none
         moved = []
         for ob in existing:
-            if ob["status"] != OPEN or ob["responsible_agency_type"] != agency.agency_type:
-                continue
-            if ob["responsible_agency_code"] == agency.code:
+            mine = ob["responsible_agency_type"] == agency.agency_type
+            if ob["status"] != OPEN or not mine or ob["responsible_agency_code"] == agency.code:
                 continue
             note = f"handed over by {ob['responsible_agency_code'] or '-'} (transfer {record['transfer_id']})"
             ob.update(
@@ -180,7 +179,7 @@ class Obligations:
             # A provincial lead oversees the offices of its province: a national office belongs to none,
             # a duty nobody could be found for stays with the province where it arose.
             agency = self.registry.find(office) if office else None
-            office_province = province if agency is None else _province_of_office(agency)
+            office_province = province if agency is None else places.current_place(agency.jurisdiction)[0]
             started.append(
                 {
                     "obligation_id": f"{name}:{env['event_id']}",
@@ -300,8 +299,3 @@ def _fit(key: str | None) -> str | None:
     if key is None or len(key) <= MAX_KEY:
         return key
     return "sha256:" + hashlib.sha256(key.encode()).hexdigest()
-
-
-def _province_of_office(agency: Agency) -> str | None:
-    """The province whose lead oversees an office: its own, today; none for a national office."""
-    return None if agency.jurisdiction == places.NATIONAL else places.current_province_of(agency.jurisdiction)

@@ -26,7 +26,6 @@ class CaseRegister:
         env, record = fact.envelope, fact.record
         case_id = env["case_id"]
         row = rows.get(TABLE, case_id)
-        province, commune = places.current_place(env["admin_unit_code"])
         if row is None:
             row = {
                 "case_id": case_id,
@@ -34,9 +33,8 @@ class CaseRegister:
                 "status": "tip",
                 "closed": False,
                 "close_reason": None,
-                # Today's units, as every working list: today's offices see what their territory took over.
-                "province_code": province,
-                "commune_code": commune,
+                "province_code": None,  # settled below, in today's units, as every working list
+                "commune_code": None,
                 "opened_by": env["emitter_agency_code"],
                 "opened_at": env["occurred_at"],
                 "last_event_type": "",
@@ -56,9 +54,9 @@ class CaseRegister:
         row["last_event_type"] = event_type
         row["last_event_at"] = env["occurred_at"]
         row["person_ref"] = row["person_ref"] or env.get("subject_person_ref")
-        row["province_code"] = row["province_code"] or province
-        if row["commune_code"] is None and province == row["province_code"]:
-            row["commune_code"] = commune  # never a commune outside the case's province
+        row["province_code"], row["commune_code"] = places.settled(
+            row["province_code"], row["commune_code"], env["admin_unit_code"]
+        )
         if record.get("sex") not in (None, "unknown"):
             row["sex"] = record["sex"]
         if record.get("birth_year") is not None:

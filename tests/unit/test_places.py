@@ -168,3 +168,17 @@ def test_a_case_taken_over_by_an_agency_moves_to_its_territory(before, unit, aft
 
 def test_a_case_opened_under_an_old_code_keeps_its_commune_when_its_own_province_takes_it_over():
     assert places.taken_over("L:48", "20242", "48") == ("48", "20242")
+
+
+@pytest.mark.parametrize(
+    "before, unit, after",
+    [
+        ((None, None), "20242", ("48", "20242")),  # the first fact places the case
+        (("48", None), "20209", ("48", "20209")),  # a first commune inside the case's province
+        (("48", "20242"), "20209", ("48", "20242")),  # the first commune stays
+        (("31", None), "20242", ("31", None)),  # never a commune of another province
+        ((None, None), places.NATIONAL, (None, None)),
+    ],
+)
+def test_a_case_is_settled_in_its_first_province_and_the_first_commune_named_inside_it(before, unit, after):
+    assert places.settled(*before, unit) == after
