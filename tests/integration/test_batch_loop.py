@@ -6,7 +6,9 @@ last one, and a batch whose handling failed is never committed, so the next loop
 
 from __future__ import annotations
 
+import logging
 import threading
+import uuid
 
 import pytest
 from kafka import KafkaConsumer, TopicPartition
@@ -45,7 +47,9 @@ def _ends(settings) -> dict[int, int]:
         consumer.close()
 
 
-def _run_until(settings, expected: int, fail_first: bool = False) -> tuple[list[bytes], BaseException | None]:
+def _run_until(
+    settings, expected: int, fail_first: bool = False, group: str = GROUP
+) -> tuple[list[bytes], BaseException | None]:
     """Run a loop in the group until it has handled ``expected`` values (or failed); what it handled."""
     seen: list[bytes] = []
     failure: list[BaseException] = []
@@ -58,7 +62,7 @@ def _run_until(settings, expected: int, fail_first: bool = False) -> tuple[list[
         if len(seen) >= expected:
             loop.stop()
 
-    loop = BatchLoop(settings, GROUP, [SUBMISSIONS], handle, batch=7, within_s=0.05)
+    loop = BatchLoop(settings, group, [SUBMISSIONS], handle, batch=7, within_s=0.05)
 
     def run() -> None:
         try:
@@ -114,3 +118,17 @@ def test_a_batch_that_fails_is_not_committed_and_comes_back(kafka_exchange) -> N
     assert failure is None
     assert sorted(seen) == sorted(later)  # redelivered, and only those
     assert _committed(settings) == _ends(settings)
+
+
+def test_a_loop_joining_a_new_group_is_assigned_every_partition_at_once(kafka_exchange, caplog) -> None:
+    # A leader that assigned before it knew the partitions would assign nothing, then rebalance again; a
+    # worker was seen to hang in that second rebalance.
+    settings = kafka_exchange.settings
+    _produce(settings, [f"c-{i}".encode() for i in range(4)])
+    caplog.set_level(logging.INFO, logger="lienthong.runtime.kafka.batch_loop")
+    for attempt in range(3):  # each in a group the broker has never seen, which answers a join at once
+        caplog.clear()
+        seen, failure = _run_until(settings, 4, group=f"{GROUP}-fresh-{attempt}-{uuid.uuid4().hex[:8]}")
+        assert failure is None and len(seen) == 4
+        assignments = [r.getMessage() for r in caplog.records if r.getMessage().startswith("assigned")]
+        assert assignments == [f"assigned [('{SUBMISSIONS}', 0), ('{SUBMISSIONS}', 1)]"], assignments

@@ -92,6 +92,7 @@ class BatchLoop:
 
     def run(self, on_close: Callable[[], None] = lambda: None) -> None:
         """Until :meth:`stop` (SIGTERM/SIGINT when started by :func:`run_until_signalled`)."""
+        self._learn_partitions()
         self.consumer.subscribe(self.topics, listener=_OnRevoked(self._revoked))
         self.watchdog.start()
         try:
@@ -104,6 +105,22 @@ class BatchLoop:
             self._commit_handled()
             self.consumer.close(autocommit=False)
             on_close()
+
+    def _learn_partitions(self) -> None:
+        """Have the client's metadata hold every topic's partitions before the loop joins its group.
+
+        Otherwise kafka-python 3 asks for them only when subscribing, and a group leader whose join is
+        answered first (a fresh group answers at once) or whose answer was cleared by an older, topic-less
+        metadata response (kafka-python's `ClusterMetadata.set_topics` leaves that open) assigns nothing,
+        then rejoins as soon as the partitions arrive. A projector was seen to hang in that second
+        rebalance: it stopped heartbeating, left its group and read nothing until it was stopped.
+        """
+        while not self._stop.is_set():
+            waiting = [t for t in self.topics if not self.consumer.partitions_for_topic(t)]
+            if not waiting:
+                return
+            log.warning("%s: waiting for the partitions of %s", self.group_id, ", ".join(waiting))
+            self._stop.wait(1.0)
 
     def once(self) -> int:
         """Gather one batch, hand it over, commit. Returns how many records it held."""
