@@ -68,7 +68,10 @@ def _wait_all_decided(exchange, expected: int, timeout: float = 180) -> tuple[li
         if len(set(accepted) | set(refused)) >= expected:
             return accepted, refused
         time.sleep(0.5)
-    raise AssertionError(f"only {len(set(accepted) | set(refused))} of {expected} submissions were decided")
+    raise AssertionError(
+        f"only {len(set(accepted) | set(refused))} of {expected} submissions were decided"
+        f"{exchange.worker_logs()}"
+    )
 
 
 def _wait_for(marker: Path, timeout: float = 120) -> None:
