@@ -73,6 +73,19 @@ def cpu_seconds(pid: int) -> float | None:
         return None
 
 
+def with_descendants(pid: int) -> list[int]:
+    """``pid`` and every process below it (a decider's lane processes, for one)."""
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        with contextlib.suppress(OSError):
+            for task in Path(f"/proc/{current}/task").iterdir():
+                with contextlib.suppress(OSError):
+                    todo.extend(int(child) for child in (task / "children").read_text().split())
+    return found
+
+
 def wait_until(check: Callable[[], bool], timeout: float, what: str, interval: float = 0.1) -> float:
     """Poll ``check`` until true; return the seconds waited, or raise TimeoutError naming ``what``."""
     started = time.monotonic()
@@ -138,14 +151,19 @@ class Worker:
         return proc_status(self.pid) if self.alive() else {}
 
     def sample(self) -> None:
-        """Remember the peak RSS so far (call while running; stop() calls it too)."""
+        """Remember the peak RSS and CPU time so far (call while running; stop() calls it too).
+
+        Both count the process's descendants too (a decider's lanes). The RSS is the sum of each one's
+        own peak, which may not have come at the same moment: an upper bound of the whole's peak.
+        """
         if self.alive():
-            hwm = proc_status(self.pid).get("VmHWM")
-            if hwm is not None:
-                self.peak_rss = max(self.peak_rss or 0, hwm)
-            cpu = cpu_seconds(self.pid)
-            if cpu is not None:
-                self.cpu_s = cpu
+            pids = with_descendants(self.pid)
+            peaks = [proc_status(pid).get("VmHWM") for pid in pids]
+            if peaks[0] is not None:
+                self.peak_rss = max(self.peak_rss or 0, sum(peak or 0 for peak in peaks))
+            cpus = [cpu_seconds(pid) for pid in pids]
+            if cpus[0] is not None:
+                self.cpu_s = sum(cpu or 0.0 for cpu in cpus)
 
     def stop(self, timeout: float = 20.0) -> None:
         if self.proc is None:

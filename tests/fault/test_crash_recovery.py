@@ -119,21 +119,24 @@ def test_projector_sigkilled_mid_batch_resumes_to_a_read_model_identical_to_a_cl
     assert snapshot(live.engine, volatile=everything) == snapshot(rebuilt.engine, volatile=everything)
 
 
+@pytest.mark.parametrize("lanes", ["1", "2"])  # the domain work in the decider, or in two lane processes
 def test_decider_sigkilled_after_publishing_but_before_committing_loses_nothing_and_publishes_nothing_twice(
-    kafka_exchange, tmp_path
+    kafka_exchange, tmp_path, lanes
 ):
     history = list(cases(25, seed=32))
     ids = _publish_submissions(kafka_exchange, history)
     marker = tmp_path / "decider-after-flush"
     decider = kafka_exchange.worker("decider").start(
-        LIENTHONG_DECIDER_BATCH="30", LIENTHONG_FAILPOINTS=f"decider.after_flush={marker}:120:2"
+        LIENTHONG_DECIDER_BATCH="30",
+        LIENTHONG_DECIDER_LANES=lanes,
+        LIENTHONG_FAILPOINTS=f"decider.after_flush={marker}:120:2",
     )
     _wait_for(marker)  # a batch is on the log, its offsets are not committed
     on_log_at_kill = sum(len(x) for x in _decided_ids(kafka_exchange))
     decider.kill()
     assert 0 < on_log_at_kill < len(ids), "the kill did not land mid-history"
 
-    kafka_exchange.worker("decider").start(LIENTHONG_DECIDER_BATCH="30")
+    kafka_exchange.worker("decider").start(LIENTHONG_DECIDER_BATCH="30", LIENTHONG_DECIDER_LANES=lanes)
     accepted, refused = _wait_all_decided(kafka_exchange, len(ids))
     time.sleep(3)  # anything published twice would arrive now
     accepted, refused = _decided_ids(kafka_exchange)

@@ -61,8 +61,8 @@ def test_a_decider_replaying_its_log_tells_the_watchdog_it_is_progressing(kafka_
     bodies = data.submissions(200, seed=11)
     loop, decider = build(settings)
     try:
-        assert decider.states.on_progress == loop.watchdog.progressed  # wired to the loop's own watchdog
-        decider.process([(0, value) for _, value in data.encoded_submissions(bodies)])
+        assert decider.maker.on_progress == loop.watchdog.progressed  # wired to the loop's own watchdog
+        decider.process([(0, key, value) for key, value in data.encoded_submissions(bodies)])
     finally:
         loop.consumer.close(autocommit=False)
         decider.producer.close()

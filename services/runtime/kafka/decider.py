@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from lienthong import failpoints
@@ -38,27 +39,50 @@ LINGER_MS = 100
 # Bigger request batches than the 16 KiB default, and a linger the flush always cuts short. The write
 # benchmark's kafka-python pipe sends with the same settings, so its ceiling is tuned as the decider is.
 PRODUCER_SETTINGS = {"batch_size": 256 * 1024, "linger_ms": LINGER_MS}
+# Processes the domain work is spread over (runtime.kafka.lanes); 1 keeps it in the decider's own.
+LANES = int(os.environ.get("LIENTHONG_DECIDER_LANES", "1"))
 
 
-class Decider:
-    """Decides batches and routes rejections; the Kafka producer it sends with is its own."""
+Outgoing = tuple[str, int, bytes, bytes]  # topic, partition, key, value: one decision to publish
 
-    def __init__(self, settings: Settings, registry: Registry | None = None) -> None:
+
+class Decisions:
+    """The decider's domain work: a batch of submissions in, the records to publish out, in order.
+
+    Keeps the case states of the partitions it has seen (only the cases `keep` accepts, when given),
+    rebuilt from the log on a partition's first use.
+    """
+
+    def __init__(
+        self, settings: Settings, registry: Registry | None = None, keep: Callable[[str], bool] | None = None
+    ) -> None:
         self.registry = registry or default_registry()
         default_rules()  # validated at start, not at the first submission
-        self.states = PartitionStates(settings)
-        self.producer = producer(settings, **PRODUCER_SETTINGS)  # flushed once per batch, not per record
+        self.states = PartitionStates(settings, keep)
 
-    def process(self, batch: list[tuple[int, bytes]]) -> None:
+    @property
+    def on_progress(self) -> Callable[[], None]:
+        return self.states.on_progress
+
+    @on_progress.setter
+    def on_progress(self, tell: Callable[[], None]) -> None:
+        self.states.on_progress = tell
+
+    def drop(self, partitions: set[int]) -> None:
+        self.states.drop(partitions)
+
+    def make(self, batch: list[tuple[int, bytes, bytes]]) -> list[Outgoing | None]:
+        """One entry per (partition, key, value) submission: what to publish, or None for a duplicate
+        (already decided) or an undecodable record."""
         by_partition: dict[int, dict[str, CaseState]] = {}  # each partition's case states, looked up once
-        sent = []
-        send = self.producer.send
-        for partition, value in batch:
+        out: list[Outgoing | None] = []
+        for partition, _key, value in batch:
             try:
                 sub = decode_submission(value)
             except SchemaError:
                 # Only the exchange's own doors write here; an undecodable record is a defect, kept visible.
                 log.error("undecodable submission on partition %d left undecided", partition, exc_info=True)
+                out.append(None)
                 continue
             cases = by_partition.get(partition)
             if cases is None:
@@ -66,18 +90,45 @@ class Decider:
             state = cases.get(sub.case_id) or cases.setdefault(sub.case_id, CaseState(sub.case_id))
             now = datetime.now(UTC)
             decision = decide(state, sub, registry=self.registry, recorded_at=now)
-            key = sub.case_id.encode()
             if decision.duplicate_of is not None:
-                continue
-            if decision.refusal is not None:
+                out.append(None)
+            elif decision.refusal is not None:
                 rejection = encode_rejection(sub, decision.refusal, now)
-                sent.append(send(REJECTIONS, key=key, value=rejection, partition=partition))
+                out.append((REJECTIONS, partition, sub.case_id.encode(), rejection))
                 evolve_rejection(state, sub.submission_id, decision.refusal)
             else:
-                # No record headers: the bytes name their schema (fingerprint) and carry the envelope, and
-                # kafka-python builds each header in Python (about 7% of the decider's throughput).
-                sent.append(send(EVENTS, key=key, value=decision.data, partition=partition))
+                out.append((EVENTS, partition, sub.case_id.encode(), decision.data))
                 evolve(state, decision.event, decision.event_hash)
+        return out
+
+    def close(self) -> None:
+        """Nothing to release: the states live in this process."""
+
+
+class Decider:
+    """Decides batches and routes rejections; the Kafka producer it sends with is its own.
+
+    The domain work is done here, or with ``lanes`` > 1 by that many lane processes (runtime.kafka.lanes).
+    """
+
+    def __init__(self, settings: Settings, registry: Registry | None = None, lanes: int = LANES) -> None:
+        if lanes > 1:
+            from lienthong.runtime.kafka.lanes import Lanes
+
+            self.maker: Decisions | Lanes = Lanes(settings, lanes)
+        else:
+            self.maker = Decisions(settings, registry)
+        self.producer = producer(settings, **PRODUCER_SETTINGS)  # flushed once per batch, not per record
+
+    def process(self, batch: list[tuple[int, bytes, bytes]]) -> None:
+        """Decide (partition, key, value) submissions and publish the decisions before returning."""
+        send = self.producer.send
+        sent = [
+            send(topic, key=key, value=value, partition=partition)
+            for decided in self.maker.make(batch)
+            if decided is not None
+            for topic, partition, key, value in (decided,)
+        ]
         deliver_or_exit(self.producer, sent, "decisions")
         failpoints.hit("decider.after_flush")  # decisions on the log, offsets not yet committed
 
@@ -89,3 +140,7 @@ class Decider:
             topic = agency_rejections_topic(record["emitter_agency_code"])
             sent.append(self.producer.send(topic, key=record["submission_id"].encode(), value=value))
         deliver_or_exit(self.producer, sent, "rejections to their agencies")
+
+    def close(self) -> None:
+        self.producer.close()
+        self.maker.close()

@@ -17,7 +17,7 @@ def build(settings: Settings, decider: Decider | None = None) -> tuple[BatchLoop
     decider = decider or Decider(settings)
 
     def handle(records: Records) -> None:
-        submissions = [(tp.partition, rec.value) for tp, rec in records if tp.topic == SUBMISSIONS]
+        submissions = [(tp.partition, rec.key, rec.value) for tp, rec in records if tp.topic == SUBMISSIONS]
         rejections = [rec.value for tp, rec in records if tp.topic == REJECTIONS]
         if submissions:
             decider.process(submissions)  # flushed inside: the decisions are on the log
@@ -31,13 +31,13 @@ def build(settings: Settings, decider: Decider | None = None) -> tuple[BatchLoop
         handle,
         batch=BATCH,
         within_s=WITHIN_S,
-        on_revoked=lambda tps: decider.states.drop({tp.partition for tp in tps if tp.topic == SUBMISSIONS}),
+        on_revoked=lambda tps: decider.maker.drop({tp.partition for tp in tps if tp.topic == SUBMISSIONS}),
     )
-    decider.states.on_progress = loop.watchdog.progressed
+    decider.maker.on_progress = loop.watchdog.progressed
     return loop, decider
 
 
 def run(settings: Settings) -> None:
     loop, decider = build(settings)
     heap.settle()
-    run_until_signalled(loop, on_close=decider.producer.close)
+    run_until_signalled(loop, on_close=decider.close)

@@ -25,8 +25,9 @@ log = logging.getLogger(__name__)
 
 
 class PartitionStates:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, keep: Callable[[str], bool] | None = None) -> None:
         self._settings = settings
+        self._keep = keep  # which cases of a partition this process decides (decision lanes); None: all
         # Told after each fetch of a replay that brought records: a long replay is progress, not a stall.
         self.on_progress: Callable[[], None] = lambda: None
         self._lock = threading.Lock()
@@ -36,7 +37,7 @@ class PartitionStates:
         with self._lock:
             cases = self._states.get(partition)
         if cases is None:
-            cases = replay_partition(self._settings, partition, self.on_progress)
+            cases = replay_partition(self._settings, partition, self.on_progress, self._keep)
             with self._lock:
                 self._states[partition] = cases
         return cases
@@ -49,7 +50,10 @@ class PartitionStates:
 
 
 def replay_partition(
-    settings: Settings, partition: int, on_progress: Callable[[], None] = lambda: None
+    settings: Settings,
+    partition: int,
+    on_progress: Callable[[], None] = lambda: None,
+    keep: Callable[[str], bool] | None = None,
 ) -> dict[str, CaseState]:
     consumer = reader(settings)
     try:
@@ -65,17 +69,18 @@ def replay_partition(
                 for rec in records:
                     if rec.offset >= ends[tp]:
                         continue
+                    count += 1
                     record = decode(rec.value).record
+                    case_id = record["envelope"]["case_id"] if tp.topic == EVENTS else record["case_id"]
+                    if keep is not None and not keep(case_id):
+                        continue
+                    state = cases.setdefault(case_id, CaseState(case_id))
                     if tp.topic == EVENTS:
-                        case_id = record["envelope"]["case_id"]
-                        state = cases.setdefault(case_id, CaseState(case_id))
                         evolve(state, record, hashlib.sha256(rec.value).hexdigest())
                     else:
-                        state = cases.setdefault(record["case_id"], CaseState(record["case_id"]))
                         state.outcomes.setdefault(
                             record["submission_id"], Outcome(False, refusal_code=record["code"])
                         )
-                    count += 1
             if fetched:  # an empty fetch is no progress: a replay that cannot read is a stall
                 on_progress()
         log.info(
