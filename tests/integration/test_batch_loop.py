@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import uuid
 
 import pytest
@@ -132,3 +133,35 @@ def test_a_loop_joining_a_new_group_is_assigned_every_partition_at_once(kafka_ex
         assert failure is None and len(seen) == 4
         assignments = [r.getMessage() for r in caplog.records if r.getMessage().startswith("assigned")]
         assert assignments == [f"assigned [('{SUBMISSIONS}', 0), ('{SUBMISSIONS}', 1)]"], assignments
+
+
+def test_records_gathered_before_a_rebalance_are_left_to_the_partitions_next_owner(kafka_exchange) -> None:
+    # The first loop gathers a long batch; a second loop joining the group takes a partition away from it
+    # mid-gather. What the first had gathered of that partition is its new owner's now: handing it over
+    # too would decide it twice (the decider's one writer per partition).
+    settings = kafka_exchange.settings
+    values = [f"r-{i}".encode() for i in range(20)]
+    _produce(settings, values)
+    handled: list[bytes] = []
+    group = f"{GROUP}-rebalance"
+
+    def handle(records: Records) -> None:
+        handled.extend(rec.value for _, rec in records)
+
+    first = BatchLoop(settings, group, [SUBMISSIONS], handle, batch=1000, within_s=8.0)
+    second = BatchLoop(settings, group, [SUBMISSIONS], handle, batch=1000, within_s=0.05)
+    threads = [threading.Thread(target=first.run)]
+    threads[0].start()
+    time.sleep(3)  # the first loop has every record in hand and waits for more
+    assert handled == []
+    threads.append(threading.Thread(target=second.run))
+    threads[1].start()
+    deadline = time.monotonic() + 60
+    while len(handled) < len(values) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    time.sleep(10)  # the first loop's batch window ends: anything handed over twice is here now
+    for loop, thread in zip((first, second), threads, strict=True):
+        loop.stop()
+        thread.join(timeout=30)
+        loop.watchdog.join(timeout=10)
+    assert sorted(handled) == sorted(values)  # each once, by one owner or the other

@@ -15,8 +15,11 @@ the clients' own I/O threads:
 
 A crash between 2 and 3, or a commit that is lost, redelivers the batch, and each worker recognises what
 it already did (the decider from the log, the projector from its checkpoints). A rebalance happens inside
-``poll``, between batches; a revoked partition's handled offsets are forgotten, and its next owner starts
-from the last commit that arrived.
+``poll``, between batches; a revoked partition's handled offsets are forgotten, and so are its records
+gathered for the next batch before the rebalance (its next owner reads them again from the last commit).
+
+The worker hears of a revocation once ``poll`` has returned, on the loop's own thread: kafka-python 3 calls
+rebalance listeners on its I/O thread, which a listener that blocks would stall.
 """
 
 from __future__ import annotations
@@ -70,6 +73,7 @@ class BatchLoop:
         self.within_s = within_s
         self._handle = handle
         self._on_revoked = on_revoked
+        self._revoked_now: set[TopicPartition] = set()  # revoked inside the last poll
         self._stop = threading.Event()
         self._handled: dict[TopicPartition, OffsetAndMetadata] = {}  # next offset to read, per partition
         self.watchdog = ProgressWatchdog(settings, group_id, topics)
@@ -150,9 +154,11 @@ class BatchLoop:
             log.warning("final offsets not committed; the next owner redelivers them", exc_info=True)
 
     def _revoked(self, tps: set[TopicPartition]) -> None:
+        # Runs on kafka-python's I/O thread, while this loop waits in poll(): only note it here, and tell
+        # the worker once poll() has returned (a listener that blocks stalls the client's I/O).
         for tp in tps:
             self._handled.pop(tp, None)
-        self._on_revoked(tps)
+        self._revoked_now |= tps
 
     def _gather(self) -> Records:
         records: Records = []
@@ -160,8 +166,12 @@ class BatchLoop:
         while len(records) < self.batch and not self._stop.is_set():
             wait_ms = IDLE_POLL_MS if deadline is None else int(max(0.0, deadline - time.monotonic()) * 1000)
             fetched = self.consumer.poll(timeout_ms=wait_ms, max_records=self.batch - len(records))
-            for tp, recs in fetched.items():
-                records.extend((tp, rec) for rec in recs)
+            fetched_records = [(tp, rec) for tp, recs in fetched.items() for rec in recs]
+            if self._revoked_now:
+                revoked, self._revoked_now = self._revoked_now, set()
+                records, fetched_records = self._drop_revoked(revoked, records, fetched_records)
+                self._on_revoked(revoked)
+            records.extend(fetched_records)
             if records and deadline is None:
                 deadline = time.monotonic() + self.within_s
             if deadline is None:
@@ -169,6 +179,23 @@ class BatchLoop:
             if time.monotonic() >= deadline:
                 break
         return records
+
+    def _drop_revoked(
+        self, revoked: set[TopicPartition], gathered: Records, fetched: Records
+    ) -> tuple[Records, Records]:
+        """Leave out what was gathered of revoked partitions: they may be another's now, and handing their
+        records over too would handle them twice. A revoked partition assigned again keeps its position in
+        kafka-python 3, so it is sought back to its first record left out, and read again from there."""
+        first: dict[TopicPartition, int] = {}
+        for tp, rec in (*gathered, *fetched):
+            if tp in revoked:
+                first.setdefault(tp, rec.offset)
+        for tp in first.keys() & self.consumer.assignment():
+            self.consumer.seek(tp, first[tp])
+        return (
+            [(tp, rec) for tp, rec in gathered if tp not in first],
+            [(tp, rec) for tp, rec in fetched if tp not in first],
+        )
 
 
 def _log_failed_commit(offsets: dict, response: object) -> None:
