@@ -9,17 +9,25 @@ import os
 import signal
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 from kafka import KafkaProducer
 
 from lienthong.bench import data
 from lienthong.infra.kafka import EVENTS, REJECTIONS, SUBMISSIONS
-from lienthong.runtime.kafka.decider import Decider, Decisions, Outgoing
+from lienthong.runtime.kafka.decider import Decider
+from lienthong.runtime.kafka.decisions import Decisions, Outgoing
 from lienthong.runtime.kafka.lanes import Lanes, LaneStopped, lane_of
 from lienthong.schemas import decode
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
+
+
+class Submitted(NamedTuple):
+    partition: int
+    key: bytes
+    value: bytes
 
 
 def _batch(n: int, seed: int) -> list[tuple[int, bytes, bytes]]:
@@ -67,7 +75,7 @@ def test_restarted_lanes_rebuild_their_own_cases_from_the_log(kafka_exchange):
     rest = [item for item in batch if item[1] not in set(cases[: len(cases) // 2])]
     decider = Decider(settings, lanes=2)
     try:
-        decider.process(first)  # on the log
+        decider.process([Submitted(*item) for item in first])  # on the log
     finally:
         decider.close()
 

@@ -19,6 +19,7 @@ from lienthong.runtime.kafka.clients import producer
 from lienthong.runtime.kafka.decider_loop import build
 from lienthong.runtime.kafka.partition_state import PartitionStates
 from lienthong.runtime.kafka.watchdog import ProgressWatchdog
+from tests.integration.test_decision_lanes import Submitted
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 GROUP = "lienthong-test-watchdog"
@@ -62,7 +63,8 @@ def test_a_decider_replaying_its_log_tells_the_watchdog_it_is_progressing(kafka_
     loop, decider = build(settings)
     try:
         assert decider.maker.on_progress == loop.watchdog.progressed  # wired to the loop's own watchdog
-        decider.process([(0, key, value) for key, value in data.encoded_submissions(bodies)])
+        batch = [Submitted(0, key, value) for key, value in data.encoded_submissions(bodies)]
+        decider.process(batch)
     finally:
         loop.consumer.close(autocommit=False)
         decider.producer.close()

@@ -10,20 +10,18 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable
-from datetime import UTC, datetime
+from collections.abc import Sequence
+from typing import Protocol
 
 from lienthong import failpoints
-from lienthong.agencies import Registry, default_registry
+from lienthong.agencies import Registry
 from lienthong.config import Settings
-from lienthong.domain import CaseState, decide, evolve, evolve_rejection
-from lienthong.infra.kafka.topics import EVENTS, REJECTIONS, agency_rejections_topic
-from lienthong.rules import default_rules
+from lienthong.infra.kafka.topics import agency_rejections_topic
 from lienthong.runtime.kafka.clients import producer
+from lienthong.runtime.kafka.decisions import Decisions, Outgoing
 from lienthong.runtime.kafka.delivery import deliver_or_exit
-from lienthong.runtime.kafka.partition_state import PartitionStates
-from lienthong.runtime.records import decode_submission, encode_rejection
-from lienthong.schemas import SchemaError, decode
+from lienthong.runtime.kafka.lanes import Lanes
+from lienthong.schemas import decode
 
 log = logging.getLogger(__name__)
 APP_ID = "lienthong-decider"
@@ -43,66 +41,12 @@ PRODUCER_SETTINGS = {"batch_size": 256 * 1024, "linger_ms": LINGER_MS}
 LANES = int(os.environ.get("LIENTHONG_DECIDER_LANES", "1"))
 
 
-Outgoing = tuple[str, int, bytes, bytes]  # topic, partition, key, value: one decision to publish
+class Submitted(Protocol):
+    """A submission as consumed: a ConsumerRecord of the submissions topic, for one."""
 
-
-class Decisions:
-    """The decider's domain work: a batch of submissions in, the records to publish out, in order.
-
-    Keeps the case states of the partitions it has seen (only the cases `keep` accepts, when given),
-    rebuilt from the log on a partition's first use.
-    """
-
-    def __init__(
-        self, settings: Settings, registry: Registry | None = None, keep: Callable[[str], bool] | None = None
-    ) -> None:
-        self.registry = registry or default_registry()
-        default_rules()  # validated at start, not at the first submission
-        self.states = PartitionStates(settings, keep)
-
-    @property
-    def on_progress(self) -> Callable[[], None]:
-        return self.states.on_progress
-
-    @on_progress.setter
-    def on_progress(self, tell: Callable[[], None]) -> None:
-        self.states.on_progress = tell
-
-    def drop(self, partitions: set[int]) -> None:
-        self.states.drop(partitions)
-
-    def make(self, batch: list[tuple[int, bytes, bytes]]) -> list[Outgoing | None]:
-        """One entry per (partition, key, value) submission: what to publish, or None for a duplicate
-        (already decided) or an undecodable record."""
-        by_partition: dict[int, dict[str, CaseState]] = {}  # each partition's case states, looked up once
-        out: list[Outgoing | None] = []
-        for partition, _key, value in batch:
-            try:
-                sub = decode_submission(value)
-            except SchemaError:
-                # Only the exchange's own doors write here; an undecodable record is a defect, kept visible.
-                log.error("undecodable submission on partition %d left undecided", partition, exc_info=True)
-                out.append(None)
-                continue
-            cases = by_partition.get(partition)
-            if cases is None:
-                cases = by_partition[partition] = self.states.cases(partition)
-            state = cases.get(sub.case_id) or cases.setdefault(sub.case_id, CaseState(sub.case_id))
-            now = datetime.now(UTC)
-            decision = decide(state, sub, registry=self.registry, recorded_at=now)
-            if decision.duplicate_of is not None:
-                out.append(None)
-            elif decision.refusal is not None:
-                rejection = encode_rejection(sub, decision.refusal, now)
-                out.append((REJECTIONS, partition, sub.case_id.encode(), rejection))
-                evolve_rejection(state, sub.submission_id, decision.refusal)
-            else:
-                out.append((EVENTS, partition, sub.case_id.encode(), decision.data))
-                evolve(state, decision.event, decision.event_hash)
-        return out
-
-    def close(self) -> None:
-        """Nothing to release: the states live in this process."""
+    partition: int
+    key: bytes
+    value: bytes
 
 
 class Decider:
@@ -112,22 +56,25 @@ class Decider:
     """
 
     def __init__(self, settings: Settings, registry: Registry | None = None, lanes: int = LANES) -> None:
-        if lanes > 1:
-            from lienthong.runtime.kafka.lanes import Lanes
-
-            self.maker: Decisions | Lanes = Lanes(settings, lanes)
-        else:
-            self.maker = Decisions(settings, registry)
+        self.maker: Decisions | Lanes = Lanes(settings, lanes) if lanes > 1 else Decisions(settings, registry)
         self.producer = producer(settings, **PRODUCER_SETTINGS)  # flushed once per batch, not per record
 
-    def process(self, batch: list[tuple[int, bytes, bytes]]) -> None:
-        """Decide (partition, key, value) submissions and publish the decisions before returning."""
+    def process(self, batch: Sequence[Submitted]) -> None:
+        """Decide a batch and publish the decisions; they are on the log when this returns."""
+        if batch:
+            self._publish(self.maker.make([(sub.partition, sub.key, sub.value) for sub in batch]))
+
+    def revoked(self, partitions: set[int]) -> None:
+        """Forget the states of partitions that are no longer this decider's."""
+        self.maker.drop(partitions)
+
+    def _publish(self, decided: list[Outgoing | None]) -> None:
         send = self.producer.send
         sent = [
             send(topic, key=key, value=value, partition=partition)
-            for decided in self.maker.make(batch)
-            if decided is not None
-            for topic, partition, key, value in (decided,)
+            for outgoing in decided
+            if outgoing is not None
+            for topic, partition, key, value in (outgoing,)
         ]
         deliver_or_exit(self.producer, sent, "decisions")
         failpoints.hit("decider.after_flush")  # decisions on the log, offsets not yet committed

@@ -17,7 +17,7 @@ def build(settings: Settings, decider: Decider | None = None) -> tuple[BatchLoop
     decider = decider or Decider(settings)
 
     def handle(records: Records) -> None:
-        submissions = [(tp.partition, rec.key, rec.value) for tp, rec in records if tp.topic == SUBMISSIONS]
+        submissions = [rec for tp, rec in records if tp.topic == SUBMISSIONS]
         rejections = [rec.value for tp, rec in records if tp.topic == REJECTIONS]
         if submissions:
             decider.process(submissions)  # flushed inside: the decisions are on the log
@@ -31,7 +31,7 @@ def build(settings: Settings, decider: Decider | None = None) -> tuple[BatchLoop
         handle,
         batch=BATCH,
         within_s=WITHIN_S,
-        on_revoked=lambda tps: decider.maker.drop({tp.partition for tp in tps if tp.topic == SUBMISSIONS}),
+        on_revoked=lambda tps: decider.revoked({tp.partition for tp in tps if tp.topic == SUBMISSIONS}),
     )
     decider.maker.on_progress = loop.watchdog.progressed
     return loop, decider

@@ -23,7 +23,7 @@ from multiprocessing.connection import Connection, wait
 
 from lienthong.config import Settings
 from lienthong.runtime import heap
-from lienthong.runtime.kafka.decider import Decisions, Outgoing
+from lienthong.runtime.kafka.decisions import Decisions, Outgoing
 
 log = logging.getLogger(__name__)
 READY, DECIDE, DECIDED, DROP, DROPPED, PROGRESS = "ready", "decide", "decided", "drop", "dropped", "progress"
@@ -63,10 +63,7 @@ class Lanes:
             lane = zlib.crc32(item[1]) % count
             shards[lane].append(item)
             route.append(lane)
-        busy = {}
-        for lane, shard in enumerate(shards):
-            if shard:
-                busy[self._send(lane, DECIDE, shard)] = lane
+        busy = {self._send(lane, DECIDE, shard): lane for lane, shard in enumerate(shards) if shard}
         decided = self._gather(busy, DECIDED)
         each = {lane: iter(out) for lane, out in decided.items()}
         return [next(each[lane]) for lane in route]
