@@ -35,6 +35,7 @@ MAX_RESTARTS = 2
 # Judged sooner than in production (120 s): a bench batch takes well under a second, and a stall must
 # leave time for the restart inside the scenario's own timeouts.
 BENCH_STALL_AFTER_S = "30"
+DECIDER_LANES = "2"  # decision lanes per decider, as the decider service of docker-compose.yml runs
 
 
 def free_ports(count: int) -> list[int]:
@@ -410,7 +411,8 @@ class Harness(contextlib.ExitStack):
     def exchange_env(
         self, data_dir: Path, database_url: str, partitions: int, **extra: str
     ) -> dict[str, str]:
-        """The environment of an exchange worker on this run's broker."""
+        """The environment of an exchange worker on this run's broker, configured as docker-compose.yml
+        configures it."""
         from lienthong.infra.kafka import EXCHANGE_PRINCIPAL, credentials
 
         assert self.broker is not None
@@ -425,6 +427,7 @@ class Harness(contextlib.ExitStack):
             "LIENTHONG_DATABASE_URL": database_url,
             "PYTHONUNBUFFERED": "1",
             "LIENTHONG_STALL_AFTER": os.environ.get("LIENTHONG_STALL_AFTER", BENCH_STALL_AFTER_S),
+            "LIENTHONG_DECIDER_LANES": os.environ.get("LIENTHONG_DECIDER_LANES", DECIDER_LANES),
             **extra,
         }
         env.pop("LIENTHONG_FAILPOINTS", None)

@@ -25,7 +25,8 @@ def _py_spy() -> str | None:
 
 @contextlib.contextmanager
 def py_spy(pid: int, out: Path, rate: int = 97) -> Iterator[dict[str, Any]]:
-    """Profile process ``pid`` while the block runs; the dict gets ``summary`` afterwards.
+    """Profile process ``pid`` and its children (a decider's lanes) while the block runs; the dict gets
+    ``summary`` afterwards.
 
     Only samples of the thread holding the GIL are kept (``--gil``): the shares are then shares of the
     process's Python CPU time. Without it, every thread waiting in a poll or a lock is sampled too, and
@@ -39,7 +40,7 @@ def py_spy(pid: int, out: Path, rate: int = 97) -> Iterator[dict[str, Any]]:
         return
     out.parent.mkdir(parents=True, exist_ok=True)
     proc = subprocess.Popen(
-        [exe, "record", "-p", str(pid), "-r", str(rate), "--nonblocking", "--gil"]
+        [exe, "record", "-p", str(pid), "-r", str(rate), "--nonblocking", "--gil", "--subprocesses"]
         + ["-f", "raw", "-o", str(out)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,

@@ -160,15 +160,17 @@ def _reach(key: str, s: dict[str, Any], target: float) -> tuple[dict[str, bool],
         return {"reachable_on_this_machine": False}, (
             f"out of reach here: even with the floors spread over every core the best is {best:,.0f} facts/s"
         )
-    # One decider: the pipe's cost per record plus the domain floor.
+    # One decider process doing the domain work itself (no decision lanes): the pipe's cost per record
+    # plus the domain floor.
     bound = s.get("write_max_ratio_vs_kafka_python_1p") if key == "write_ratio_vs_kafka_python" else None
     if bound is None:
         return None
     if bound < target:
         return {"reachable_in_this_run": False}, (
-            f"out of reach for one decider in this run: its floors allow {bound:.2f}"
+            f"out of reach for one decider process without decision lanes in this run: its floors allow "
+            f"{bound:.2f}"
         )
-    return {}, f"its floors allow up to {bound:.2f}"
+    return {}, f"the floors of one decider process without lanes allow up to {bound:.2f}"
 
 
 def strip_raw(x: Any) -> Any:
@@ -265,7 +267,8 @@ METHOD = [
     "embedded log table or the Kafka topics directly; never pushed through HTTP.",
     "* Write path: the gateway's exact bytes and keys produced with the gateway's producer settings "
     "(idempotent, acks=all, linger 5 ms) while the `lienthong decider` processes decide; throughput = "
-    "submissions / time until all are on the events or rejections topic. Ceiling: the same measurement "
+    "submissions / time until all are on the events or rejections topic; each decider runs with "
+    "2 decision lanes, as docker-compose.yml runs it. Ceiling: the same measurement "
     "with kafka-python pass-through processes in place of the deciders, sending with the decider's own "
     "producer settings (256 KiB batches, linger 100 ms, flushed and every record confirmed per batch); "
     "ProducerPerformance for the same record size and the gateway's settings. One unmeasured pipe pass "
@@ -276,8 +279,10 @@ METHOD = [
     "* Latency: open loop at a fixed rate (latency counted from the scheduled send), visibility stamped by "
     "polling the read-model table the read API answers from every 10 ms, a sample re-checked "
     "through the HTTP read API.",
-    "* Memory: VmHWM (peak RSS) of the worker processes from /proc.",
-    "* Profiles: py-spy (`--nonblocking --gil`: Python CPU time) on worker processes (the decider: in its "
+    "* Memory: VmHWM (peak RSS) of the worker processes from /proc, each with its child processes "
+    "(the decider's lanes) added.",
+    "* Profiles: py-spy (`--nonblocking --gil --subprocesses`: Python CPU time) on worker processes and "
+    "their children (the decider and its lanes: in its "
     "own unmeasured repetition; elsewhere during the measured window); pyinstrument "
     "in process for the rebuild. Raw profiles stay in the run's temporary directory.",
 ]
@@ -364,10 +369,10 @@ def _write_md(w: Any) -> list[str]:
         out += [
             f"Domain floor (`bench/write_floors.py`): decoding, deciding and recording a submission in one "
             f"process with no Kafka costs {_f(floor['us_per_submission'], 1)} µs ({_f(floor['per_s'])}/s). "
-            f"One decider must do that on top of what the pipe does per record "
-            f"({_f(bound.get('pipe_us_per_record'), 1)} µs), so it can reach at best "
+            f"A decider process doing that work itself must do it on top of what the pipe does per record "
+            f"({_f(bound.get('pipe_us_per_record'), 1)} µs), so without decision lanes it can reach at best "
             f"{_f(bound.get('max_per_s'))}/s = **{_pct(bound.get('max_ratio_vs_kafka_python'))}** of the "
-            "kafka-python ceiling.",
+            "kafka-python ceiling; its lanes take that work to other processes.",
             "",
         ]
     return out

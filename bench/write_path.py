@@ -1,9 +1,10 @@
 """Scenario 1: the write path on Kafka, and its ceilings measured the same way in the same run.
 
 client (the gateway's exact bytes and key, produced by kafka-python with the gateway's producer settings)
--> ``lienthong.submissions`` -> ``lienthong decider`` (worker process, one per partition)
--> ``lienthong.events`` | ``lienthong.rejections``. Throughput = submissions / time until every one of
-them is decided on the log. The generator's rejections are part of the load.
+-> ``lienthong.submissions`` -> ``lienthong decider`` (worker process, one per partition, with
+decision lanes as docker-compose.yml runs it: bench.harness.DECIDER_LANES) -> ``lienthong.events`` |
+``lienthong.rejections``. Throughput = submissions / time until every one of them is decided on the log.
+The generator's rejections are part of the load.
 
 Ceilings, same bytes, same partitions: kafka-python pass-through processes in place of the decider,
 sending with its producer settings; Kafka's ProducerPerformance for the same record size. The exchange

@@ -112,6 +112,13 @@ def _dockerfile_entrypoint() -> list[str]:
     return yaml.safe_load(match.group(1))
 
 
+def test_the_decider_runs_with_the_decision_lanes_the_benchmark_measures():
+    from lienthong.bench.harness import DECIDER_LANES
+
+    assert _env("decider")["LIENTHONG_DECIDER_LANES"] == DECIDER_LANES
+    assert int(DECIDER_LANES) > 1
+
+
 def test_compose_has_the_six_services_and_the_one_shot_provision() -> None:
     services = _services()
     assert set(services) >= REQUIRED_SERVICES, set(services)

@@ -1,9 +1,10 @@
 """The decider: one writer per partition of the submissions topic (its consumer loop: decider_loop.py).
 
-Per batch: decide each submission against its case state, send the event (with case version and the
-previous event's hash) or the rejection to the same partition of the events or rejections topic, and
-flush; only then does the loop commit the batch's offsets. A send that cannot be delivered stops the
-process before the offsets move, so the batch is decided again after restart.
+Per batch: decide each submission against its case state (runtime.kafka.decisions, here or in decision
+lanes: runtime.kafka.lanes), send the event (with case version and the previous event's hash) or the
+rejection to the same partition of the events or rejections topic, and flush; only then does the loop
+commit the batch's offsets. A send that cannot be delivered stops the process before the offsets move, so
+the batch is decided again after restart.
 """
 
 from __future__ import annotations
