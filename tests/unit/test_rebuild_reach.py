@@ -59,12 +59,13 @@ def test_unmet_goal_within_reach_has_no_out_of_reach_note():
     assert "reachable_on_this_machine" not in g and "note" not in g
 
 
-def test_unmet_write_goal_says_what_one_decider_could_reach_in_the_run():
+def test_unmet_write_goal_says_what_one_decider_process_could_reach_in_the_run():
     # The run of 2026-11-23 22:29: the pipe drew 63 µs per record and the domain floor was 76 µs.
     summary = {"write_ratio_vs_kafka_python": 0.42, "write_max_ratio_vs_kafka_python_1p": 0.45}
     g = goals(summary)["write_ratio_vs_kafka_python"]
     assert g["met"] is False and g["reachable_in_this_run"] is False
-    assert "out of reach for one decider in this run" in g["note"] and "0.45" in g["note"]
+    assert "out of reach for one decider process without decision lanes in this run" in g["note"]
+    assert "0.45" in g["note"]
     assert "84% of target" in g["note"]
 
 
@@ -72,4 +73,4 @@ def test_unmet_write_goal_within_its_bound_is_not_called_out_of_reach():
     summary = {"write_ratio_vs_kafka_python": 0.47, "write_max_ratio_vs_kafka_python_1p": 0.55}
     g = goals(summary)["write_ratio_vs_kafka_python"]
     assert g["met"] is False and "reachable_in_this_run" not in g
-    assert g["note"].endswith("its floors allow up to 0.55")
+    assert g["note"].endswith("the floors of one decider process without lanes allow up to 0.55")
